@@ -1,0 +1,105 @@
+"""The one exception tree of escape-kg.
+
+Every error the library raises on purpose is an ``EscapeKGError``; the skins
+turn them into exit codes (cli.py) and status codes (web/)::
+
+    EscapeKGError
+     ├── ConfigError            a setting is missing or malformed
+     ├── InputError             a user-supplied file cannot be used
+     │    ├── SourceError       unreadable: empty, binary, wrong encoding, too large
+     │    └── ParseError        readable, but not minutes (no agenda, no date, ...)
+     ├── ValidationFailed       the graph violates the shapes (carries the report)
+     ├── QueryError             a SPARQL query is malformed or refused
+     └── StoreError             the store cannot be opened, read or written
+          └── StoreLockedError  another process holds the store
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from escape_kg.validate import ValidationReport
+
+__all__ = [
+    "ConfigError",
+    "EscapeKGError",
+    "InputError",
+    "ParseError",
+    "QueryError",
+    "SourceError",
+    "StoreError",
+    "StoreLockedError",
+    "ValidationFailed",
+]
+
+
+class EscapeKGError(Exception):
+    """Root of every error escape-kg raises on purpose.
+
+    ``hint`` says what the user can do about it; ``path`` and ``line`` say
+    where, when the error is about a file.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        path: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line is not None else f"{self.path}: "
+        text = f"{where}{self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class ConfigError(EscapeKGError):
+    """A setting is missing or malformed."""
+
+
+class InputError(EscapeKGError):
+    """A user-supplied file cannot be turned into a knowledge graph."""
+
+
+class SourceError(InputError):
+    """The file cannot be read as text: empty, binary, undecodable or too large."""
+
+
+class ParseError(InputError):
+    """The file is text but not minutes we understand (no agenda, no date...)."""
+
+
+class ValidationFailed(EscapeKGError):
+    """The graph made from a document violates the shapes; ``report`` says how."""
+
+    def __init__(self, message: str, report: ValidationReport, *, path: str | None = None) -> None:
+        super().__init__(
+            message,
+            hint="fix the lines named above, or import with --force to store it anyway",
+            path=path,
+        )
+        self.report = report
+
+
+class QueryError(EscapeKGError):
+    """A SPARQL query is malformed, refused, or failed in the engine."""
+
+
+class StoreError(EscapeKGError):
+    """The store cannot be opened, read or written."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store's lock."""

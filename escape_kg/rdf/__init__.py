@@ -1,0 +1,1 @@
+"""RDF side of the pipeline: prefixes, IRI minting, mapping, reference vocabulary."""
