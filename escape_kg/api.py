@@ -1,0 +1,332 @@
+"""KnowledgeGraph: the one library API that the CLI and the web app call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+from rdflib import Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
+
+from escape_kg import __version__
+from escape_kg.config import Settings
+from escape_kg.errors import EscapeKGError, InputError, SourceError
+from escape_kg.extract import extract
+from escape_kg.model import Lexicon, Meeting
+from escape_kg.parse import parse_minutes
+from escape_kg.rdf.iris import Minter
+from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of
+from escape_kg.rdf.namespaces import EKG, PREFIXES
+from escape_kg.rdf.reference import load_lexicon, ontology_graph, reference_graph
+from escape_kg.redact import redact
+from escape_kg.sources import read_source
+from escape_kg.store import GraphInfo, QueryResult, Store
+from escape_kg.validate import ValidationReport, validate_graph
+
+__all__ = ["BuiltDocument", "GraphSummary", "ImportOutcome", "KnowledgeGraph", "Status"]
+
+Status = Literal["imported", "forced", "unchanged", "refused", "failed"]
+
+# RDF files `validate` accepts besides minutes, by suffix (rdflib parser names).
+RDF_SUFFIXES = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".trig": "trig",
+    ".nq": "nquads",
+    ".jsonld": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+}
+
+
+@dataclass(frozen=True)
+class BuiltDocument:
+    """One minutes document taken through the whole pipeline, not yet stored."""
+
+    path: str
+    meeting: Meeting
+    graph_iri: str
+    graph: Graph
+    report: ValidationReport
+
+    @property
+    def redactions(self) -> Mapping[str, int]:
+        """How many secrets of each kind were removed before parsing."""
+        return self.meeting.minutes.document.redactions or {}
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What happened to one file in an import run."""
+
+    path: str
+    status: Status
+    title: str | None = None
+    date: dt.date | None = None
+    graph_iri: str | None = None
+    triples: int = 0
+    redactions: Mapping[str, int] = field(default_factory=dict)
+    report: ValidationReport | None = None
+    error: EscapeKGError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 stored or unchanged, 1 refused by the shapes, 2 could not be read."""
+        return {"failed": 2, "refused": 1}.get(self.status, 0)
+
+
+@dataclass(frozen=True)
+class GraphSummary:
+    """A named graph of the store, with what it holds."""
+
+    iri: str
+    triples: int
+    kind: Literal["minutes", "reference", "ontology", "other"]
+    title: str | None = None
+    date: str | None = None
+    source: str | None = None
+    imported_at: str | None = None
+
+
+class KnowledgeGraph:
+    """Build, validate, store and query the knowledge graph of meeting minutes.
+
+    ``KnowledgeGraph.open(settings)`` opens (or creates) the store the settings
+    name; ``KnowledgeGraph.memory()`` makes a throwaway in-memory one.
+    """
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.minter = Minter(settings.base)
+        self._lexicon: Lexicon | None = None
+        self._ensure_vocabularies()
+
+    @classmethod
+    def open(cls, settings: Settings) -> KnowledgeGraph:
+        """Open the store at ``settings.store`` (in memory when None).
+
+        Raises StoreError/StoreLockedError when it cannot be opened.
+        """
+        return cls(settings, Store(settings.store))
+
+    @classmethod
+    def memory(cls, settings: Settings | None = None) -> KnowledgeGraph:
+        """An in-memory knowledge graph (for tests and one-off checks)."""
+        base = settings or Settings()
+        return cls(Settings(store=None, base=base.base, max_bytes=base.max_bytes), Store(None))
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The ESCAPE reference vocabulary as the extractors use it."""
+        if self._lexicon is None:
+            self._lexicon = load_lexicon(self.settings.base)
+        return self._lexicon
+
+    # -- shared vocabularies -------------------------------------------------
+
+    def _ensure_vocabularies(self) -> None:
+        """Load (or refresh) the ontology and reference graphs if they changed."""
+        for iri, graph in (
+            (self.minter.ontology_graph, ontology_graph()),
+            (self.minter.reference_graph, reference_graph(self.settings.base)),
+        ):
+            digest = _graph_digest(graph)
+            stamp = (iri, EKG.sha256, RdfLiteral(digest))
+            if self.store.has_graph(str(iri)) and self.store.query(
+                "ASK { GRAPH ?g { ?g ?p ?d } }",
+                substitutions={"g": iri, "p": EKG.sha256, "d": RdfLiteral(digest)},
+            ).boolean:
+                continue
+            self.store.replace_graph(str(iri), [*graph, stamp])
+
+    # -- the pipeline ----------------------------------------------------------
+
+    def build(self, path: Path, *, date: dt.date | None = None) -> BuiltDocument:
+        """Read, redact, parse, extract, map and validate one minutes file.
+
+        Nothing is stored. Raises SourceError for unreadable input and
+        ParseError for text that is not minutes (no agenda, no date).
+        """
+        document = redact(read_source(path, max_bytes=self.settings.max_bytes))
+        minutes = parse_minutes(document, date=date)
+        meeting = extract(minutes, self.lexicon)
+        info = ImportInfo(imported_at=dt.datetime.now(dt.UTC), tool_version=__version__)
+        graph = meeting_graph(meeting, self.minter, info)
+        report = validate_graph(graph, source_path=str(path))
+        iri = str(self.minter.graph(meeting_key_of(meeting)))
+        return BuiltDocument(str(path), meeting, iri, graph, report)
+
+    def ingest(
+        self, path: Path, *, date: dt.date | None = None, force: bool = False
+    ) -> ImportOutcome:
+        """Build one file and, if it conforms (or ``force``), replace its graph.
+
+        Never raises for a user mistake: a file that cannot be read comes back
+        with status "failed" and the error; one that violates the shapes with
+        status "refused" and the report. The store is untouched in both cases.
+        """
+        try:
+            built = self.build(path, date=date)
+        except InputError as exc:
+            return ImportOutcome(str(path), "failed", error=exc)
+        minutes = built.meeting.minutes
+        common = {
+            "title": minutes.title,
+            "date": minutes.date,
+            "graph_iri": built.graph_iri,
+            "triples": len(built.graph),
+            "redactions": dict(built.redactions),
+            "report": built.report,
+        }
+        if not built.report.conforms and not force:
+            return ImportOutcome(str(path), "refused", **common)  # type: ignore[arg-type]
+        if self._unchanged(built):
+            return ImportOutcome(str(path), "unchanged", **common)  # type: ignore[arg-type]
+        triples: list[tuple[Node, Node, Node]] = list(built.graph)
+        triples.append(
+            (URIRef(built.graph_iri), EKG.conforms, RdfLiteral(built.report.conforms))
+        )
+        self.store.replace_graph(built.graph_iri, triples)
+        status: Status = "imported" if built.report.conforms else "forced"
+        return ImportOutcome(str(path), status, **common)  # type: ignore[arg-type]
+
+    def ingest_many(
+        self,
+        paths: Iterable[Path],
+        *,
+        date: dt.date | None = None,
+        force: bool = False,
+        progress: Callable[[ImportOutcome], None] | None = None,
+    ) -> list[ImportOutcome]:
+        """``ingest`` each file in turn; ``progress`` is called after each one."""
+        outcomes = []
+        for path in paths:
+            outcome = self.ingest(path, date=date, force=force)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
+        self.store.flush()
+        return outcomes
+
+    def _unchanged(self, built: BuiltDocument) -> bool:
+        """True if the store already holds this exact document, built by this version."""
+        g = URIRef(built.graph_iri)
+        sha = built.graph.value(g, EKG.sha256)
+        if sha is None:
+            return False
+        return self.store.query(
+            "ASK { GRAPH ?g { ?g ?sha ?digest ; ?version ?v ; ?conforms ?ok } }",
+            substitutions={
+                "g": g,
+                "sha": EKG.sha256,
+                "digest": sha,
+                "version": EKG.toolVersion,
+                "v": RdfLiteral(__version__),
+                "conforms": EKG.conforms,
+                "ok": RdfLiteral(built.report.conforms),
+            },
+        ).boolean
+
+    def validate_file(self, path: Path, *, date: dt.date | None = None) -> ValidationReport:
+        """Validate minutes, or an RDF file (by suffix), against the shapes.
+
+        Raises SourceError/ParseError when the file cannot be read.
+        """
+        rdf_format = RDF_SUFFIXES.get(path.suffix.lower())
+        if rdf_format is None:
+            return self.build(path, date=date).report
+        graph = Graph()
+        try:
+            graph.parse(path, format=rdf_format)
+        except FileNotFoundError as exc:
+            raise SourceError("no such file", path=str(path)) from exc
+        except (SyntaxError, ValueError) as exc:  # rdflib's parse errors derive from these
+            raise SourceError(
+                f"not valid {rdf_format}: {exc}",
+                path=str(path),
+                hint="check the syntax, or give minutes as a .txt file",
+            ) from exc
+        return validate_graph(graph, source_path=str(path))
+
+    # -- reading -----------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query over the union of all graphs (or the given dataset).
+
+        The project's prefixes (schema:, ekg:, org:, oa:, prov:...) are
+        predeclared. ``bindings`` pre-binds variables to RDF terms. Raises
+        QueryError for malformed queries.
+        """
+        return self.store.query(
+            sparql,
+            substitutions=bindings,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            prefixes=PREFIXES,
+        )
+
+    def graphs(self) -> list[GraphSummary]:
+        """Every named graph with its size and, for minutes, title, date and source."""
+        details: dict[str, dict[str, str]] = {}
+        result = self.query(
+            """SELECT ?g ?title ?date ?source ?at WHERE {
+                 GRAPH ?g { ?g ekg:sourceName ?source ; prov:generatedAtTime ?at .
+                            ?m a ekg:Meeting ; schema:name ?title ; dcterms:date ?date } }"""
+        )
+        for g, title, date, source, at in result.rows():
+            details[str(g)] = {
+                "title": str(title),
+                "date": str(date),
+                "source": str(source),
+                "imported_at": str(at),
+            }
+        summaries = []
+        for info in self.store.graphs():
+            summaries.append(self._summary(info, details.get(info.iri, {})))
+        return summaries
+
+    def _summary(self, info: GraphInfo, detail: Mapping[str, str]) -> GraphSummary:
+        kind: Literal["minutes", "reference", "ontology", "other"] = "other"
+        if info.iri == str(self.minter.reference_graph):
+            kind = "reference"
+        elif info.iri == str(self.minter.ontology_graph):
+            kind = "ontology"
+        elif detail:
+            kind = "minutes"
+        return GraphSummary(info.iri, info.triples, kind, **detail)
+
+    def export(self, output: IO[bytes], fmt: str = "trig") -> None:
+        """Write every graph (minutes, reference, ontology) as TriG or N-Quads."""
+        self.store.dump(output, fmt)
+
+    def load(self, data: bytes | IO[bytes], fmt: str = "trig") -> list[str]:
+        """Restore an export: each graph in it replaces the graph of that name.
+
+        Returns the graph IRIs restored. Raises StoreError for a bad file.
+        """
+        graphs = self.store.load_dataset(data, fmt)
+        self.store.flush()
+        return graphs
+
+    def close(self) -> None:
+        """Flush pending writes."""
+        self.store.flush()
+
+
+def _graph_digest(graph: Graph) -> str:
+    """A content hash of a graph without blank nodes, independent of triple order."""
+    lines = sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in graph)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

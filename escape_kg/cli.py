@@ -1,0 +1,360 @@
+"""The ``escape-kg`` command line: parse arguments, call KnowledgeGraph, print.
+
+Exit codes (a contract, see the README): 0 success / conforms, 1 a document
+does not conform to the shapes, 2 an error (unreadable input, bad query,
+store problem).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from escape_kg import __version__
+from escape_kg.api import ImportOutcome, KnowledgeGraph
+from escape_kg.config import Settings, default_store_path
+from escape_kg.errors import EscapeKGError
+from escape_kg.rdf.namespaces import PREFIXES
+from escape_kg.store import DUMP_FORMATS
+
+__all__ = ["main"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Files `import` picks up when given a folder.
+MINUTES_SUFFIXES = {".txt", ".text", ".md"}
+
+
+class CliError(click.ClickException):
+    """An EscapeKGError on its way out: message on stderr, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        Console(stderr=True).print(f"[bold red]error:[/] {self.message}", highlight=False)
+
+
+def _errors_to_exit_codes(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn library errors into a clean message and exit code 2 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except EscapeKGError as exc:
+            raise CliError(str(exc)) from exc
+
+    return wrapper
+
+
+def _store_option(func: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--store",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Store folder (default: $ESCAPE_KG_STORE, else "
+        "~/.local/share/escape-kg/store).",
+    )(func)
+
+
+def _date_option(func: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--date",
+        "date",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Meeting date YYYY-MM-DD, when the minutes do not say it.",
+    )(func)
+
+
+def _open(store: Path | None) -> KnowledgeGraph:
+    return KnowledgeGraph.open(Settings.load(store=store))
+
+
+def _as_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="escape-kg")
+def main() -> None:
+    """Turn meeting minutes into a validated, queryable linked-data knowledge graph.
+
+    Typical use: `escape-kg import minutes.txt`, then `escape-kg query "..."`.
+    Exit codes: 0 ok, 1 a document does not conform to the shapes, 2 error.
+    """
+
+
+# -- import ---------------------------------------------------------------------
+
+
+def _expand(paths: tuple[Path, ...]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MINUTES_SUFFIXES
+            )
+        else:
+            yield path
+
+
+def _redaction_note(outcome: ImportOutcome) -> str:
+    found = {k: v for k, v in outcome.redactions.items() if v}
+    if not found:
+        return "no secrets found"
+    return "redacted " + ", ".join(f"{n} {kind}" for kind, n in sorted(found.items()))
+
+
+def _print_outcome(console: Console, outcome: ImportOutcome) -> None:
+    name = outcome.path
+    if outcome.status == "failed":
+        console.print(f"[red]✘ failed[/]    {outcome.error}", highlight=False)
+        return
+    what = f"{outcome.date} {outcome.title!r}"
+    if outcome.status in {"imported", "forced", "unchanged"}:
+        colour = {"imported": "green", "forced": "yellow", "unchanged": "blue"}[outcome.status]
+        console.print(
+            f"[{colour}]✔ {outcome.status:<9}[/] {name} → {what}: {outcome.triples} triples, "
+            f"{_redaction_note(outcome)}",
+            highlight=False,
+        )
+    else:
+        count = len(outcome.report.violations) if outcome.report else 0
+        console.print(
+            f"[red]✘ refused[/]   {name} → {what}: {count} violation(s); store unchanged",
+            highlight=False,
+        )
+    if outcome.report is not None and outcome.report.results:
+        console.print(outcome.report.format_text(), highlight=False, markup=False)
+
+
+@main.command("import")
+@_store_option
+@_date_option
+@click.option("--force", is_flag=True, help="Store documents even if they violate the shapes.")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
+)
+@_errors_to_exit_codes
+def import_(store: Path | None, date: dt.datetime | None, force: bool, files: tuple[Path, ...]) -> None:
+    """Import minutes FILES (or folders of .txt minutes) into the store.
+
+    Each file is redacted, parsed, validated and, if it conforms, replaces its
+    meeting's graph in one step. Re-importing an unchanged file changes
+    nothing. Exit code 0 when every file was stored or unchanged, 1 when one was
+    refused by the shapes, 2 when one could not be read.
+    """
+    kg = _open(store)
+    console = Console(stderr=True)
+    paths = list(_expand(files))
+    if len(paths) > 1 and console.is_terminal:
+        with Progress(
+            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+        ) as bar:
+            task = bar.add_task("import", total=len(paths))
+
+            def advance(outcome: ImportOutcome) -> None:
+                bar.update(task, advance=1)
+                _print_outcome(bar.console, outcome)
+
+            outcomes = kg.ingest_many(paths, date=_as_date(date), force=force, progress=advance)
+    else:
+        outcomes = kg.ingest_many(
+            paths, date=_as_date(date), force=force, progress=lambda o: _print_outcome(console, o)
+        )
+    kg.close()
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("imported", "forced", "unchanged", "refused", "failed")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    console.print(f"{len(outcomes)} file(s): {summary}; store {kg.settings.store}", highlight=False)
+    sys.exit(max((o.exit_code for o in outcomes), default=0))
+
+
+# -- validate -------------------------------------------------------------------
+
+
+@main.command()
+@_date_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(date: dt.datetime | None, fmt: str, files: tuple[Path, ...]) -> None:
+    """Check minutes (or RDF files: .ttl .nt .trig .jsonld .rdf) against the shapes.
+
+    Nothing is stored. Each problem is named with the minutes line it comes
+    from. Exit code 0 all conform, 1 violations found, 2 a file could not be read.
+    """
+    kg = KnowledgeGraph.memory(Settings.load())
+    console = Console()
+    err = Console(stderr=True)
+    code = 0
+    reports = []
+    for path in files:
+        try:
+            report = kg.validate_file(path, date=_as_date(date))
+        except EscapeKGError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            code = 2
+            continue
+        if not report.conforms:
+            code = max(code, 1)
+        if fmt == "json":
+            reports.append(report.to_dict())
+        else:
+            verdict = "[green]conforms[/]" if report.conforms else "[red]does not conform[/]"
+            console.print(f"{path}: {verdict}", highlight=False)
+            if report.results:
+                console.print(report.format_text(), highlight=False, markup=False)
+    if fmt == "json":
+        click.echo(json.dumps(reports, indent=2))
+    sys.exit(code)
+
+
+# -- query ----------------------------------------------------------------------
+
+QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"]
+
+
+def _compact(term: object) -> str:
+    if term is None:
+        return ""
+    text = str(term)
+    for prefix, ns in PREFIXES.items():
+        if text.startswith(ns) and len(text) > len(ns):
+            return f"{prefix}:{text[len(ns):]}"
+    return text
+
+
+@main.command()
+@_store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(QUERY_FORMATS),
+    default="table",
+    show_default=True,
+    help="table for people; csv/tsv/json/xml (SPARQL results) for SELECT and ASK; "
+    "turtle/ntriples/jsonld for CONSTRUCT and DESCRIBE.",
+)
+@click.argument("query")
+@_errors_to_exit_codes
+def query(store: Path | None, fmt: str, query: str) -> None:
+    """Run a SPARQL QUERY (text, a .rq file, or - for stdin) over all graphs.
+
+    The prefixes schema: ekg: org: oa: prov: dcterms: dcat: skos: fabio:
+    frapo: owl: rdf: rdfs: xsd: are predeclared.
+    """
+    if query == "-":
+        text = sys.stdin.read()
+    elif Path(query).is_file():
+        text = Path(query).read_text(encoding="utf-8")
+    else:
+        text = query
+    kg = _open(store)
+    result = kg.query(text)
+    if fmt != "table":
+        if result.kind == "graph" and fmt in {"csv", "tsv", "json", "xml"}:
+            fmt = "turtle"
+        elif result.kind != "graph" and fmt in {"turtle", "ntriples", "jsonld"}:
+            fmt = "json"
+        sys.stdout.buffer.write(result.serialize(fmt))
+        return
+    console = Console()
+    if result.kind == "ask":
+        console.print("yes" if result.boolean else "no")
+        return
+    if result.kind == "graph":
+        sys.stdout.buffer.write(result.serialize("turtle"))
+        return
+    table = Table(*result.variables, show_lines=False)
+    rows = 0
+    for row in result.rows():
+        table.add_row(*(_compact(term) for term in row))
+        rows += 1
+    console.print(table)
+    Console(stderr=True).print(f"{rows} row(s)")
+
+
+# -- graphs, export, load -----------------------------------------------------------
+
+
+@main.command()
+@_store_option
+@_errors_to_exit_codes
+def graphs(store: Path | None) -> None:
+    """List the named graphs in the store: one per minutes document, plus the
+    reference vocabulary and the ontology."""
+    kg = _open(store)
+    table = Table("graph", "kind", "triples", "date", "title", "source", "imported at")
+    for g in kg.graphs():
+        table.add_row(
+            g.iri, g.kind, str(g.triples), g.date or "", g.title or "", g.source or "", g.imported_at or ""
+        )
+    Console().print(table)
+
+
+@main.command()
+@_store_option
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(DUMP_FORMATS)), default="trig", show_default=True
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="File to write (default: standard output).",
+)
+@_errors_to_exit_codes
+def export(store: Path | None, fmt: str, output: Path | None) -> None:
+    """Write the whole dataset (every named graph) as TriG or N-Quads."""
+    kg = _open(store)
+    if output is None:
+        kg.export(sys.stdout.buffer, fmt)
+        return
+    tmp = output.with_name(output.name + ".part")
+    try:
+        with tmp.open("wb") as fh:
+            kg.export(fh, fmt)
+        tmp.replace(output)  # never leave a half-written export under the real name
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"cannot write {output}: {exc.strerror}") from exc
+    Console(stderr=True).print(f"wrote {output}")
+
+
+@main.command()
+@_store_option
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(DUMP_FORMATS)), default=None,
+    help="Format of FILE (default: from its suffix, .trig or .nq).",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_errors_to_exit_codes
+def load(store: Path | None, fmt: str | None, file: Path) -> None:
+    """Restore an export made by `escape-kg export` (each graph replaced whole)."""
+    if fmt is None:
+        fmt = "nquads" if file.suffix.lower() in {".nq", ".nquads"} else "trig"
+    kg = _open(store)
+    with file.open("rb") as fh:
+        graphs = kg.load(fh, fmt)
+    Console(stderr=True).print(f"restored {len(graphs)} graph(s) from {file}")
+
+
+@main.command()
+def where() -> None:
+    """Print the store folder that commands use by default."""
+    click.echo(str(Settings.load().store or default_store_path()))

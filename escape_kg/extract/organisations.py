@@ -1,0 +1,115 @@
+"""Organisations: resolve an affiliation as written to a known or new organisation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from escape_kg.extract.matching import AliasTable, Hit, non_overlapping, norm_key
+from escape_kg.model import EntityRef, Kind, Lexicon, LexiconEntry, Organisation
+from escape_kg.rdf.iris import slugify
+
+__all__ = ["OrgResolver", "Resolved"]
+
+# Legal-form words and articles that do not change which organisation is meant.
+_NOISE = re.compile(
+    r"^\s*the\s+|\s*,?\s*\b(?:ggmbh|gmbh|e\.\s?v\.|ltd\.?|ag|s\.?p\.?a\.?|b\.?v\.?|n\.?v\.?)\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The organisation an affiliation names, plus any parent that must exist with it."""
+
+    organisation: Organisation
+    parent: Organisation | None = None
+
+
+class OrgResolver:
+    """Maps affiliations as written ("LAPP IN2P3 / CNRS") to organisations of the lexicon."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._entries = {e.ref: e for e in lexicon.of_kind(Kind.ORGANISATION)}
+        pairs = [(a, e.ref) for e in self._entries.values() for a in (e.name, *e.aliases)]
+        pairs += [(e.ref.key, e.ref) for e in self._entries.values()]
+        # Affiliations are written loosely ("infn"), so acronyms match in any case here.
+        self._table = AliasTable(pairs, any_case=True)
+
+    def entry(self, ref: EntityRef) -> LexiconEntry | None:
+        """The lexicon entry of a known organisation."""
+        return self._entries.get(ref)
+
+    def known(self, ref: EntityRef, written: str | None = None) -> Organisation:
+        """The Organisation value of a known organisation (optionally noting how it was written)."""
+        entry = self._entries[ref]
+        return Organisation(
+            ref=ref,
+            name=entry.name,
+            known=True,
+            written_as=(written,) if written else (),
+            parent=entry.parent,
+        )
+
+    def whole(self, text: str) -> EntityRef | None:
+        """The known organisation whose name or alias is all of ``text``, or None."""
+        for variant in (text, _NOISE.sub("", text), _NOISE.sub("", _NOISE.sub("", text))):
+            refs = self._table.whole(variant) if norm_key(variant) else []
+            if len(refs) == 1:
+                return refs[0]
+        return None
+
+    def _depth(self, ref: EntityRef) -> int:
+        depth, seen = 0, {ref}
+        entry = self._entries.get(ref)
+        while entry is not None and entry.parent is not None and entry.parent not in seen:
+            seen.add(entry.parent)
+            depth += 1
+            entry = self._entries.get(entry.parent)
+        return depth
+
+    def _ancestors(self, ref: EntityRef) -> set[EntityRef]:
+        out: set[EntityRef] = set()
+        entry = self._entries.get(ref)
+        while entry is not None and entry.parent is not None and entry.parent not in out:
+            out.add(entry.parent)
+            entry = self._entries.get(entry.parent)
+        return out
+
+    def _most_specific(self, hits: list[Hit]) -> Hit:
+        refs = {h.ref for h in hits}
+        above: set[EntityRef] = set()
+        for ref in refs:
+            above |= self._ancestors(ref)
+        leaves = [h for h in hits if h.ref not in above] or hits
+        return max(leaves, key=lambda h: (self._depth(h.ref), -h.start))
+
+    def resolve(self, written: str) -> Resolved:
+        """The organisation ``written`` names.
+
+        Whole-string matches win; otherwise the most specific known unit named inside it
+        ("FAU Erlangen (ECAP)" -> ECAP); a known acronym glued to a place by a hyphen makes a
+        new unit of it ("INFN-Perugia"); anything else becomes a new, unknown organisation.
+        """
+        text = " ".join(written.split())
+        ref = self.whole(text)
+        if ref is not None:
+            return Resolved(self.known(ref, text))
+        hits = non_overlapping(self._table.all_hits(text))
+        if not hits:
+            ref = EntityRef(Kind.ORGANISATION, slugify(text))
+            return Resolved(Organisation(ref, text, written_as=(text,)))
+        if len(hits) == 1:
+            hit = hits[0]
+            rest = text[hit.end :]
+            glued = re.fullmatch(r"[-‐‑][^\W_][\w\-]*", rest) is not None and hit.start == 0
+            if glued:
+                unit = Organisation(
+                    EntityRef(Kind.ORGANISATION, slugify(text)),
+                    text,
+                    written_as=(text,),
+                    parent=hit.ref,
+                )
+                return Resolved(unit, self.known(hit.ref))
+        best = self._most_specific(hits)
+        return Resolved(self.known(best.ref, text))

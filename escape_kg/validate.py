@@ -1,0 +1,314 @@
+"""Checks a document graph against the SHACL shapes and reports back in source lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any, Literal, cast
+
+import pyshacl
+from rdflib import BNode, Graph, URIRef
+from rdflib import Literal as RDFLiteral
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from escape_kg.rdf.namespaces import EKG, OA, PREFIXES, RDF, SCHEMA, XSD
+from escape_kg.resources import shape_files
+
+__all__ = ["ValidationReport", "ValidationResult", "shapes_graph", "validate_graph"]
+
+Severity = Literal["Violation", "Warning", "Info"]
+
+SHACL_SPEC = "https://www.w3.org/TR/shacl/"
+_SEVERITY: dict[Node, Severity] = {
+    SH.Violation: "Violation",
+    SH.Warning: "Warning",
+    SH.Info: "Info",
+}
+_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+# Results of this shape are about a literal that may hold a secret: never quote it back.
+_SECRET_SHAPES = frozenset({"https://w3id.org/escape-kg/shapes#NoSecretsShape"})
+_LESS_THAN = (SH.lessThan, SH.lessThanOrEquals)
+
+_KIND_LABEL: dict[Node, str] = {
+    EKG.Meeting: "meeting",
+    EKG.Minutes: "minutes",
+    EKG.AgendaItem: "agenda item",
+    EKG.Mention: "mention",
+    EKG.WorkPackage: "work package",
+    EKG.Deliverable: "deliverable",
+    EKG.Service: "service",
+    SCHEMA.Person: "person",
+    SCHEMA.Event: "event",
+    SCHEMA.EventSeries: "event series",
+    SCHEMA.ResearchProject: "project",
+    URIRef("http://www.w3.org/ns/org#Organization"): "organisation",
+    URIRef("http://www.w3.org/ns/org#Membership"): "stated affiliation",
+    OA.SpecificResource: "mention target",
+    OA.TextQuoteSelector: "mention quote",
+    OA.TextPositionSelector: "mention position",
+}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One finding: what (focus node, path, value) broke which constraint, and where."""
+
+    focus_node: str
+    path: str | None
+    value: str | None
+    constraint: str
+    shape: str | None
+    severity: Severity
+    message: str
+    line: int | None
+
+    @property
+    def spec_url(self) -> str:
+        """The SHACL specification section of the constraint component."""
+        return SHACL_SPEC + "#" + _local(self.constraint)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """All findings for one graph; it conforms when there is no Violation."""
+
+    conforms: bool
+    results: tuple[ValidationResult, ...]
+    source_path: str | None = None
+    _texts: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def violations(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == "Violation")
+
+    @property
+    def warnings(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == "Warning")
+
+    def format_text(self) -> str:
+        """One ``file:line: what is wrong. What to do. (SHACL: link)`` line per finding."""
+        where = self.source_path or "<graph>"
+        lines = []
+        for result, text in zip(self.results, self._texts, strict=True):
+            place = f"{where}:{result.line}" if result.line is not None else where
+            tag = "" if result.severity == "Violation" else f"{result.severity.lower()}: "
+            lines.append(f"{place}: {tag}{text} (SHACL: {result.spec_url})")
+        nv, nw = len(self.violations), len(self.warnings)
+        verdict = "conforms" if self.conforms else "does not conform"
+        lines.append(f"{where}: {verdict}: {nv} violation(s), {nw} warning(s)")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: conforms, source_path, counts and the results."""
+        return {
+            "conforms": self.conforms,
+            "source_path": self.source_path,
+            "violations": len(self.violations),
+            "warnings": len(self.warnings),
+            "results": [
+                {**asdict(r), "text": t, "spec": r.spec_url}
+                for r, t in zip(self.results, self._texts, strict=True)
+            ],
+        }
+
+
+@cache
+def shapes_graph() -> Graph:
+    """Every bundled shapes file parsed into one graph (parsed once per process)."""
+    graph = Graph()
+    for path in shape_files():
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def validate_graph(data: Graph, *, source_path: str | None = None) -> ValidationReport:
+    """Validates ``data`` (one document graph) against the bundled shapes.
+
+    Returns the report; it never raises for a non-conforming graph. ``source_path``
+    names the file in the report text; without it the graph's ekg:sourceName is used.
+    Raises pyshacl's errors only if the bundled shapes themselves are broken.
+    """
+    _, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        advanced=False,
+        allow_warnings=True,
+        inplace=True,
+    )
+    report_graph = cast(Graph, report)
+    if source_path is None:
+        name = data.value(None, EKG.sourceName)
+        source_path = str(name) if name is not None else None
+    reader = _Reader(data, shapes_graph())
+    pairs = sorted(
+        (reader.result(report_graph, node) for node in report_graph.subjects(RDF.type, SH.ValidationResult)),
+        key=_sort_key,
+    )
+    results = tuple(r for r, _ in pairs)
+    return ValidationReport(
+        conforms=not any(r.severity == "Violation" for r in results),
+        results=results,
+        source_path=source_path,
+        _texts=tuple(t for _, t in pairs),
+    )
+
+
+def _sort_key(pair: tuple[ValidationResult, str]) -> tuple[Any, ...]:
+    r = pair[0]
+    return (
+        r.line is None,
+        r.line or 0,
+        _SEVERITY_ORDER[r.severity],
+        r.focus_node,
+        r.path or "",
+        r.constraint,
+        r.value or "",
+    )
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _qname(iri: Node) -> str:
+    text = str(iri)
+    for prefix, ns in PREFIXES.items():
+        if text.startswith(ns) and len(text) > len(ns):
+            return f"{prefix}:{text[len(ns) :]}"
+    return f"<{text}>"
+
+
+def _show(value: Node) -> str:
+    """A short human form of a value: 10:00 for a time, 'text' for a string."""
+    if isinstance(value, RDFLiteral):
+        if value.datatype == XSD.dateTime and hasattr(value.value, "strftime"):
+            return str(value.value.strftime("%H:%M"))
+        text = str(value)
+        if value.datatype in (None, XSD.string):
+            text = text if len(text) <= 60 else text[:57] + "..."
+            return repr(text)
+        return text
+    if isinstance(value, URIRef):
+        return _qname(value)
+    return "a blank node"
+
+
+class _Reader:
+    """Turns report nodes into results, looking up lines and names in the data graph."""
+
+    def __init__(self, data: Graph, shapes: Graph) -> None:
+        self.data = data
+        self.shapes = shapes
+
+    def result(self, report: Graph, node: Node) -> tuple[ValidationResult, str]:
+        focus = report.value(node, SH.focusNode)
+        path = report.value(node, SH.resultPath)
+        value = report.value(node, SH.value)
+        component = report.value(node, SH.sourceConstraintComponent)
+        shape = report.value(node, SH.sourceShape)
+        severity = _SEVERITY.get(report.value(node, SH.resultSeverity) or SH.Violation, "Violation")
+        messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+        message = messages[0] if messages else "the graph does not match its shape."
+        secret = self._is_secret_shape(shape)
+        assert focus is not None  # every SHACL result has a focus node
+        result = ValidationResult(
+            focus_node=str(focus),
+            path=str(path) if isinstance(path, URIRef) else None,
+            value=None if value is None or (secret and isinstance(value, RDFLiteral)) else str(value),
+            constraint=str(component),
+            shape=self._shape_name(shape),
+            severity=severity,
+            message=message,
+            line=self.line(focus, value),
+        )
+        return result, self._text(result, focus, path, value, shape, secret)
+
+    # --- lines ----------------------------------------------------------------
+
+    def _own_line(self, node: Node) -> int | None:
+        line = self.data.value(node, EKG.line)
+        return int(line) if isinstance(line, RDFLiteral) and isinstance(line.value, int) else None
+
+    def _owners(self, node: Node) -> Iterator[Node]:
+        """Nodes that ``node`` belongs to and that may carry a line."""
+        data = self.data
+        for target in data.subjects(OA.hasSelector, node):
+            yield from data.subjects(OA.hasTarget, target)
+        yield from data.subjects(OA.hasTarget, node)
+        yield from sorted(data.subjects(OA.hasBody, node), key=str)
+        yield from data.objects(node, EKG.inItem)
+        yield from sorted(data.subjects(SCHEMA.performer, node), key=str)
+
+    def line(self, focus: Node, value: Node | None) -> int | None:
+        """The source line a finding is about: focus, value, then what they belong to."""
+        nodes = [focus] if value is None or isinstance(value, RDFLiteral) else [focus, value]
+        for n in nodes:
+            line = self._own_line(n)
+            if line is not None:
+                return line
+        for n in nodes:
+            lines = [ln for o in self._owners(n) if (ln := self._own_line(o)) is not None]
+            if lines:
+                return min(lines)
+        return None
+
+    # --- words ----------------------------------------------------------------
+
+    def _is_secret_shape(self, shape: Node | None) -> bool:
+        return shape is not None and str(shape) in _SECRET_SHAPES
+
+    def _shape_name(self, shape: Node | None) -> str | None:
+        if isinstance(shape, BNode):
+            owner = self.shapes.value(None, SH.property, shape)
+            return str(owner) if isinstance(owner, URIRef) else None
+        return str(shape) if shape is not None else None
+
+    def describe(self, node: Node, *, quote: bool = True) -> str:
+        """'agenda item 'Introduction'' style name of a data node."""
+        data = self.data
+        kind = next((_KIND_LABEL[t] for t in data.objects(node, RDF.type) if t in _KIND_LABEL), None)
+        if kind is None:
+            return _show(node)
+        if not quote:
+            return kind
+        name = data.value(node, SCHEMA.name) or data.value(node, SCHEMA.identifier)
+        if name is None and kind == "mention":
+            target = data.value(node, OA.hasTarget)
+            for sel in data.objects(target, OA.hasSelector) if target is not None else ():
+                name = data.value(sel, OA.exact) or name
+        return f"{kind} {_show(name)}" if name is not None else kind
+
+    def _text(
+        self,
+        result: ValidationResult,
+        focus: Node,
+        path: Node | None,
+        value: Node | None,
+        shape: Node | None,
+        secret: bool,
+    ) -> str:
+        # SPARQL constraints hang off the one meeting/minutes node; the offending node is
+        # the value, so that is what the sentence is about.
+        about = value if value is not None and not isinstance(value, RDFLiteral) else focus
+        subject = self.describe(about, quote=not secret)
+        detail = ""
+        if not secret and isinstance(path, URIRef):
+            detail = self._detail(focus, path, value, shape)
+        first, dot, rest = result.message.partition(". ")
+        text = f"{subject}: {first}{detail}{dot}{rest}"
+        return text if text.endswith(".") else text + "."
+
+    def _detail(self, focus: Node, path: URIRef, value: Node | None, shape: Node | None) -> str:
+        parts = []
+        if value is not None and isinstance(value, RDFLiteral):
+            parts.append(f"{_qname(path)} {_show(value)}")
+        if shape is not None:
+            for comparison in _LESS_THAN:
+                other = self.shapes.value(shape, comparison)
+                if isinstance(other, URIRef):
+                    for o in self.data.objects(focus, other):
+                        parts.append(f"{_qname(other)} {_show(o)}")
+        return f" ({', '.join(parts)})" if parts else ""
