@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
-from rdflib import Graph, URIRef
+from rdflib import RDF, BNode, Graph, Namespace, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
@@ -24,13 +24,29 @@ from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of
 from escape_kg.rdf.namespaces import EKG, PREFIXES
 from escape_kg.rdf.reference import load_lexicon, ontology_graph, reference_graph
 from escape_kg.redact import redact
+from escape_kg.resources import example_date, example_minutes
 from escape_kg.sources import read_source
-from escape_kg.store import GraphInfo, QueryResult, Store
+from escape_kg.store import GRAPH_FORMATS, RESULT_FORMATS, GraphInfo, QueryResult, Store
 from escape_kg.validate import ValidationReport, validate_graph
 
 __all__ = ["BuiltDocument", "GraphSummary", "ImportOutcome", "KnowledgeGraph", "Status"]
 
 Status = Literal["imported", "forced", "unchanged", "refused", "failed"]
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+# W3C's IRIs for the formats results can be written in (https://www.w3.org/ns/formats/).
+FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdfxml": "RDF_XML",
+}
 
 # RDF files `validate` accepts besides minutes, by suffix (rdflib parser names).
 RDF_SUFFIXES = {
@@ -121,6 +137,24 @@ class KnowledgeGraph:
         base = settings or Settings()
         return cls(Settings(store=None, base=base.base, max_bytes=base.max_bytes), Store(None))
 
+    @classmethod
+    def demo(cls, settings: Settings | None = None) -> KnowledgeGraph:
+        """An in-memory knowledge graph holding the bundled example minutes.
+
+        Raises EscapeKGError if an example cannot be imported (a broken install).
+        """
+        kg = cls.memory(settings)
+        for path in example_minutes():
+            outcome = kg.ingest(path, date=example_date(path))
+            if outcome.error is not None:
+                raise outcome.error
+            if outcome.status == "refused":
+                raise EscapeKGError(
+                    f"the bundled example {path.name} does not conform to the shapes",
+                    hint="this is a bug in escape-kg; please report it",
+                )
+        return kg
+
     @property
     def lexicon(self) -> Lexicon:
         """The ESCAPE reference vocabulary as the extractors use it."""
@@ -138,10 +172,13 @@ class KnowledgeGraph:
         ):
             digest = _graph_digest(graph)
             stamp = (iri, EKG.sha256, RdfLiteral(digest))
-            if self.store.has_graph(str(iri)) and self.store.query(
-                "ASK { GRAPH ?g { ?g ?p ?d } }",
-                substitutions={"g": iri, "p": EKG.sha256, "d": RdfLiteral(digest)},
-            ).boolean:
+            if (
+                self.store.has_graph(str(iri))
+                and self.store.query(
+                    "ASK { GRAPH ?g { ?g ?p ?d } }",
+                    substitutions={"g": iri, "p": EKG.sha256, "d": RdfLiteral(digest)},
+                ).boolean
+            ):
                 continue
             self.store.replace_graph(str(iri), [*graph, stamp])
 
@@ -189,9 +226,7 @@ class KnowledgeGraph:
         if self._unchanged(built):
             return ImportOutcome(str(path), "unchanged", **common)  # type: ignore[arg-type]
         triples: list[tuple[Node, Node, Node]] = list(built.graph)
-        triples.append(
-            (URIRef(built.graph_iri), EKG.conforms, RdfLiteral(built.report.conforms))
-        )
+        triples.append((URIRef(built.graph_iri), EKG.conforms, RdfLiteral(built.report.conforms)))
         self.store.replace_graph(built.graph_iri, triples)
         status: Status = "imported" if built.report.conforms else "forced"
         return ImportOutcome(str(path), status, **common)  # type: ignore[arg-type]
@@ -298,6 +333,48 @@ class KnowledgeGraph:
             summaries.append(self._summary(info, details.get(info.iri, {})))
         return summaries
 
+    def has_graph(self, iri: str) -> bool:
+        """True if the store holds a named graph ``iri`` (False for a malformed IRI)."""
+        try:
+            return self.store.has_graph(iri)
+        except ValueError:  # pyoxigraph refuses to build a node from a malformed IRI
+            return False
+
+    def service_description(self, endpoint_url: str) -> Graph:
+        """The SPARQL 1.1 Service Description of an endpoint serving this graph.
+
+        It names the endpoint, the query language, every result format, the
+        union default graph, and each named graph with its size.
+        """
+        g = Graph()
+        g.bind("sd", SD)
+        g.bind("void", VOID)
+        g.bind("formats", FORMATS)
+        service = URIRef(endpoint_url)
+        g.add((service, RDF.type, SD.Service))
+        g.add((service, SD.endpoint, service))
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+        g.add((service, SD.feature, SD.UnionDefaultGraph))
+        g.add(
+            (service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple"))
+        )
+        for fmt in [*RESULT_FORMATS, *GRAPH_FORMATS]:
+            g.add((service, SD.resultFormat, FORMATS[FORMAT_IRIS[fmt]]))
+        dataset, default = BNode(), BNode()
+        g.add((service, SD.defaultDataset, dataset))
+        g.add((dataset, RDF.type, SD.Dataset))
+        g.add((dataset, SD.defaultGraph, default))
+        g.add((default, RDF.type, SD.Graph))
+        for info in self.store.graphs():
+            named, graph = BNode(), BNode()
+            g.add((dataset, SD.namedGraph, named))
+            g.add((named, RDF.type, SD.NamedGraph))
+            g.add((named, SD.name, URIRef(info.iri)))
+            g.add((named, SD.graph, graph))
+            g.add((graph, RDF.type, SD.Graph))
+            g.add((graph, VOID.triples, RdfLiteral(info.triples)))
+        return g
+
     def _summary(self, info: GraphInfo, detail: Mapping[str, str]) -> GraphSummary:
         kind: Literal["minutes", "reference", "ontology", "other"] = "other"
         if info.iri == str(self.minter.reference_graph):
@@ -322,8 +399,14 @@ class KnowledgeGraph:
         return graphs
 
     def close(self) -> None:
-        """Flush pending writes."""
-        self.store.flush()
+        """Flush pending writes and release the store."""
+        self.store.close()
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _graph_digest(graph: Graph) -> str:

@@ -25,7 +25,7 @@ from escape_kg.api import ImportOutcome, KnowledgeGraph
 from escape_kg.config import Settings, default_store_path
 from escape_kg.errors import EscapeKGError
 from escape_kg.rdf.namespaces import PREFIXES
-from escape_kg.store import DUMP_FORMATS
+from escape_kg.store import DUMP_FORMATS, QueryResult
 
 __all__ = ["main"]
 
@@ -42,7 +42,9 @@ class CliError(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        Console(stderr=True).print(f"[bold red]error:[/] {self.message}", highlight=False)
+        Console(stderr=True).print(
+            f"[bold red]error:[/] {self.message}", highlight=False, soft_wrap=True
+        )
 
 
 def _errors_to_exit_codes(func: Callable[P, R]) -> Callable[P, R]:
@@ -76,6 +78,12 @@ def _date_option(func: Callable[P, R]) -> Callable[P, R]:
         default=None,
         help="Meeting date YYYY-MM-DD, when the minutes do not say it.",
     )(func)
+
+
+def _table_console() -> Console:
+    """A console for tables: piped output gets wide lines instead of 80 columns."""
+    console = Console()
+    return console if console.is_terminal else Console(width=400)
 
 
 def _open(store: Path | None) -> KnowledgeGraph:
@@ -119,7 +127,7 @@ def _redaction_note(outcome: ImportOutcome) -> str:
 def _print_outcome(console: Console, outcome: ImportOutcome) -> None:
     name = outcome.path
     if outcome.status == "failed":
-        console.print(f"[red]✘ failed[/]    {outcome.error}", highlight=False)
+        console.print(f"[red]✘ failed[/]    {outcome.error}", highlight=False, soft_wrap=True)
         return
     what = f"{outcome.date} {outcome.title!r}"
     if outcome.status in {"imported", "forced", "unchanged"}:
@@ -128,15 +136,40 @@ def _print_outcome(console: Console, outcome: ImportOutcome) -> None:
             f"[{colour}]✔ {outcome.status:<9}[/] {name} → {what}: {outcome.triples} triples, "
             f"{_redaction_note(outcome)}",
             highlight=False,
+            soft_wrap=True,
         )
     else:
         count = len(outcome.report.violations) if outcome.report else 0
         console.print(
             f"[red]✘ refused[/]   {name} → {what}: {count} violation(s); store unchanged",
             highlight=False,
+            soft_wrap=True,
         )
     if outcome.report is not None and outcome.report.results:
-        console.print(outcome.report.format_text(), highlight=False, markup=False)
+        console.print(outcome.report.format_text(), highlight=False, markup=False, soft_wrap=True)
+
+
+def _import_all(
+    kg: KnowledgeGraph, console: Console, paths: list[Path], date: dt.date | None, force: bool
+) -> list[ImportOutcome]:
+    if len(paths) > 1 and console.is_terminal:
+        with Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("import", total=len(paths))
+
+            def advance(outcome: ImportOutcome) -> None:
+                bar.update(task, advance=1)
+                _print_outcome(bar.console, outcome)
+
+            return kg.ingest_many(paths, date=date, force=force, progress=advance)
+    return kg.ingest_many(
+        paths, date=date, force=force, progress=lambda o: _print_outcome(console, o)
+    )
 
 
 @main.command("import")
@@ -155,28 +188,19 @@ def import_(store: Path | None, date: dt.datetime | None, force: bool, files: tu
     nothing. Exit code 0 when every file was stored or unchanged, 1 when one was
     refused by the shapes, 2 when one could not be read.
     """
-    kg = _open(store)
     console = Console(stderr=True)
     paths = list(_expand(files))
-    if len(paths) > 1 and console.is_terminal:
-        with Progress(
-            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
-        ) as bar:
-            task = bar.add_task("import", total=len(paths))
-
-            def advance(outcome: ImportOutcome) -> None:
-                bar.update(task, advance=1)
-                _print_outcome(bar.console, outcome)
-
-            outcomes = kg.ingest_many(paths, date=_as_date(date), force=force, progress=advance)
-    else:
-        outcomes = kg.ingest_many(
-            paths, date=_as_date(date), force=force, progress=lambda o: _print_outcome(console, o)
-        )
-    kg.close()
-    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("imported", "forced", "unchanged", "refused", "failed")}
+    with _open(store) as kg:
+        outcomes = _import_all(kg, console, paths, _as_date(date), force)
+        where = kg.settings.store
+    counts = {
+        s: sum(1 for o in outcomes if o.status == s)
+        for s in ("imported", "forced", "unchanged", "refused", "failed")
+    }
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    console.print(f"{len(outcomes)} file(s): {summary}; store {kg.settings.store}", highlight=False)
+    console.print(
+        f"{len(outcomes)} file(s): {summary}; store {where}", highlight=False, soft_wrap=True
+    )
     sys.exit(max((o.exit_code for o in outcomes), default=0))
 
 
@@ -209,7 +233,7 @@ def validate(date: dt.datetime | None, fmt: str, files: tuple[Path, ...]) -> Non
         try:
             report = kg.validate_file(path, date=_as_date(date))
         except EscapeKGError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             code = 2
             continue
         if not report.conforms:
@@ -220,7 +244,7 @@ def validate(date: dt.datetime | None, fmt: str, files: tuple[Path, ...]) -> Non
             verdict = "[green]conforms[/]" if report.conforms else "[red]does not conform[/]"
             console.print(f"{path}: {verdict}", highlight=False)
             if report.results:
-                console.print(report.format_text(), highlight=False, markup=False)
+                console.print(report.format_text(), highlight=False, markup=False, soft_wrap=True)
     if fmt == "json":
         click.echo(json.dumps(reports, indent=2))
     sys.exit(code)
@@ -239,6 +263,24 @@ def _compact(term: object) -> str:
         if text.startswith(ns) and len(text) > len(ns):
             return f"{prefix}:{text[len(ns):]}"
     return text
+
+
+def _query_text(arg: str) -> str:
+    """The query itself, from stdin ("-"), a file, or the argument as written."""
+    if arg == "-":
+        return sys.stdin.read()
+    # A query has braces or several lines; only short one-liners can be file names.
+    if "{" in arg or "\n" in arg:
+        return arg
+    path = Path(arg)
+    if path.suffix.lower() in {".rq", ".sparql"} or path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot read the query file {arg}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise CliError(f"the query file {arg} is not UTF-8 text") from exc
+    return arg
 
 
 @main.command()
@@ -260,14 +302,12 @@ def query(store: Path | None, fmt: str, query: str) -> None:
     The prefixes schema: ekg: org: oa: prov: dcterms: dcat: skos: fabio:
     frapo: owl: rdf: rdfs: xsd: are predeclared.
     """
-    if query == "-":
-        text = sys.stdin.read()
-    elif Path(query).is_file():
-        text = Path(query).read_text(encoding="utf-8")
-    else:
-        text = query
-    kg = _open(store)
-    result = kg.query(text)
+    text = _query_text(query)
+    with _open(store) as kg:
+        _print_result(kg.query(text), fmt)
+
+
+def _print_result(result: QueryResult, fmt: str) -> None:
     if fmt != "table":
         if result.kind == "graph" and fmt in {"csv", "tsv", "json", "xml"}:
             fmt = "turtle"
@@ -275,7 +315,7 @@ def query(store: Path | None, fmt: str, query: str) -> None:
             fmt = "json"
         sys.stdout.buffer.write(result.serialize(fmt))
         return
-    console = Console()
+    console = _table_console()
     if result.kind == "ask":
         console.print("yes" if result.boolean else "no")
         return
@@ -300,13 +340,14 @@ def query(store: Path | None, fmt: str, query: str) -> None:
 def graphs(store: Path | None) -> None:
     """List the named graphs in the store: one per minutes document, plus the
     reference vocabulary and the ontology."""
-    kg = _open(store)
+    with _open(store) as kg:
+        summaries = kg.graphs()
     table = Table("graph", "kind", "triples", "date", "title", "source", "imported at")
-    for g in kg.graphs():
+    for g in summaries:
         table.add_row(
             g.iri, g.kind, str(g.triples), g.date or "", g.title or "", g.source or "", g.imported_at or ""
         )
-    Console().print(table)
+    _table_console().print(table)
 
 
 @main.command()
@@ -321,14 +362,18 @@ def graphs(store: Path | None) -> None:
 @_errors_to_exit_codes
 def export(store: Path | None, fmt: str, output: Path | None) -> None:
     """Write the whole dataset (every named graph) as TriG or N-Quads."""
-    kg = _open(store)
-    if output is None:
-        kg.export(sys.stdout.buffer, fmt)
-        return
-    tmp = output.with_name(output.name + ".part")
+    with _open(store) as kg:
+        if output is None:
+            kg.export(sys.stdout.buffer, fmt)
+            return
+        tmp = output.with_name(output.name + ".part")
+        try:
+            with tmp.open("wb") as fh:
+                kg.export(fh, fmt)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise CliError(f"cannot write {output}: {exc.strerror}") from exc
     try:
-        with tmp.open("wb") as fh:
-            kg.export(fh, fmt)
         tmp.replace(output)  # never leave a half-written export under the real name
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -348,8 +393,7 @@ def load(store: Path | None, fmt: str | None, file: Path) -> None:
     """Restore an export made by `escape-kg export` (each graph replaced whole)."""
     if fmt is None:
         fmt = "nquads" if file.suffix.lower() in {".nq", ".nquads"} else "trig"
-    kg = _open(store)
-    with file.open("rb") as fh:
+    with _open(store) as kg, file.open("rb") as fh:
         graphs = kg.load(fh, fmt)
     Console(stderr=True).print(f"restored {len(graphs)} graph(s) from {file}")
 

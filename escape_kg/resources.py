@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from pathlib import Path
 
-__all__ = ["data_dir", "example_minutes", "ontology_files", "reference_file", "shape_files"]
+__all__ = [
+    "data_dir",
+    "example_date",
+    "example_minutes",
+    "ontology_files",
+    "reference_file",
+    "shape_files",
+]
 
 _PACKAGE = Path(__file__).resolve().parent
+
+# Meeting dates of bundled examples whose text does not state one.
+_EXAMPLE_DATES = {"escape-tc-minutes.txt": dt.date(2021, 9, 8)}
 
 
 @cache
@@ -40,3 +51,8 @@ def shape_files() -> list[Path]:
 def example_minutes() -> list[Path]:
     """The bundled example minutes that the demo server imports."""
     return sorted(data_dir("examples").glob("*.txt"))
+
+
+def example_date(path: Path) -> dt.date | None:
+    """The meeting date of a bundled example whose text lacks one, else None."""
+    return _EXAMPLE_DATES.get(path.name)

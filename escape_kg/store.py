@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from escape_kg.errors import QueryError, StoreError, StoreLockedError
 
-__all__ = ["DUMP_FORMATS", "RESULT_FORMATS", "GraphInfo", "QueryResult", "Store"]
+__all__ = ["DUMP_FORMATS", "GRAPH_FORMATS", "RESULT_FORMATS", "GraphInfo", "QueryResult", "Store"]
 
 Term = URIRef | BNode | RdfLiteral
 
@@ -237,6 +237,14 @@ class Store:
         """Make sure everything written is on disk."""
         if self.path is not None:
             self._store.flush()
+
+    def close(self) -> None:
+        """Flush and release the store (and its lock); the object is unusable afterwards."""
+        if getattr(self, "_store", None) is None:
+            return
+        self.flush()
+        # Oxigraph releases the folder lock when its last reference goes away.
+        del self._store
 
     # -- reading ----------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from typing import Any, Literal, cast
 
@@ -28,7 +29,7 @@ _SEVERITY: dict[Node, Severity] = {
 }
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 # Results of this shape are about a literal that may hold a secret: never quote it back.
-_SECRET_SHAPES = frozenset({"https://w3id.org/escape-kg/shapes#NoSecretsShape"})
+_SECRET_SHAPE_PREFIX = "https://w3id.org/escape-kg/shapes#NoSecretIn"
 _LESS_THAN = (SH.lessThan, SH.lessThanOrEquals)
 
 _KIND_LABEL: dict[Node, str] = {
@@ -140,11 +141,14 @@ def validate_graph(data: Graph, *, source_path: str | None = None) -> Validation
     )
     report_graph = cast(Graph, report)
     if source_path is None:
-        name = data.value(None, EKG.sourceName)
+        name = next(data.objects(None, EKG.sourceName), None)
         source_path = str(name) if name is not None else None
     reader = _Reader(data, shapes_graph())
     pairs = sorted(
-        (reader.result(report_graph, node) for node in report_graph.subjects(RDF.type, SH.ValidationResult)),
+        (
+            reader.result(report_graph, node)
+            for node in report_graph.subjects(RDF.type, SH.ValidationResult)
+        ),
         key=_sort_key,
     )
     results = tuple(r for r, _ in pairs)
@@ -217,13 +221,21 @@ class _Reader:
         result = ValidationResult(
             focus_node=str(focus),
             path=str(path) if isinstance(path, URIRef) else None,
-            value=None if value is None or (secret and isinstance(value, RDFLiteral)) else str(value),
+            value=None
+            if value is None or (secret and isinstance(value, RDFLiteral))
+            else str(value),
             constraint=str(component),
             shape=self._shape_name(shape),
             severity=severity,
             message=message,
-            line=self.line(focus, value),
+            line=self.line(focus, value, first_value=component == SH.SPARQLConstraintComponent),
         )
+        if (
+            result.line is None
+            and path == SCHEMA.text
+            and component == SH.PatternConstraintComponent
+        ):
+            result = replace(result, line=self.text_line(value, shape))
         return result, self._text(result, focus, path, value, shape, secret)
 
     # --- lines ----------------------------------------------------------------
@@ -242,9 +254,16 @@ class _Reader:
         yield from data.objects(node, EKG.inItem)
         yield from sorted(data.subjects(SCHEMA.performer, node), key=str)
 
-    def line(self, focus: Node, value: Node | None) -> int | None:
-        """The source line a finding is about: focus, value, then what they belong to."""
-        nodes = [focus] if value is None or isinstance(value, RDFLiteral) else [focus, value]
+    def line(self, focus: Node, value: Node | None, *, first_value: bool = False) -> int | None:
+        """The source line a finding is about: focus, value, then what they belong to.
+
+        ``first_value`` puts the value first: our SPARQL constraints hang off the one
+        meeting or minutes node and return the offending node as the value.
+        """
+        if value is None or isinstance(value, RDFLiteral):
+            nodes = [focus]
+        else:
+            nodes = [value, focus] if first_value else [focus, value]
         for n in nodes:
             line = self._own_line(n)
             if line is not None:
@@ -255,10 +274,24 @@ class _Reader:
                 return min(lines)
         return None
 
+    def text_line(self, value: Node | None, shape: Node | None) -> int | None:
+        """For a pattern broken by the whole minutes text: the first line that breaks it."""
+        if not isinstance(value, RDFLiteral) or shape is None:
+            return None
+        pattern = self.shapes.value(shape, SH.pattern)
+        if pattern is None:
+            return None
+        flags = str(self.shapes.value(shape, SH.flags) or "")
+        regex = re.compile(str(pattern), re.IGNORECASE if "i" in flags else 0)
+        for number, text in enumerate(str(value).split("\n"), start=1):
+            if not regex.search(text):
+                return number
+        return None
+
     # --- words ----------------------------------------------------------------
 
     def _is_secret_shape(self, shape: Node | None) -> bool:
-        return shape is not None and str(shape) in _SECRET_SHAPES
+        return shape is not None and str(shape).startswith(_SECRET_SHAPE_PREFIX)
 
     def _shape_name(self, shape: Node | None) -> str | None:
         if isinstance(shape, BNode):
@@ -269,7 +302,9 @@ class _Reader:
     def describe(self, node: Node, *, quote: bool = True) -> str:
         """'agenda item 'Introduction'' style name of a data node."""
         data = self.data
-        kind = next((_KIND_LABEL[t] for t in data.objects(node, RDF.type) if t in _KIND_LABEL), None)
+        kind = next(
+            (_KIND_LABEL[t] for t in data.objects(node, RDF.type) if t in _KIND_LABEL), None
+        )
         if kind is None:
             return _show(node)
         if not quote:
@@ -305,6 +340,8 @@ class _Reader:
         parts = []
         if value is not None and isinstance(value, RDFLiteral):
             parts.append(f"{_qname(path)} {_show(value)}")
+        elif value is not None:
+            parts.extend(f"{_qname(path)} {_show(o)}" for o in self.data.objects(value, path))
         if shape is not None:
             for comparison in _LESS_THAN:
                 other = self.shapes.value(shape, comparison)

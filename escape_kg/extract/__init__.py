@@ -6,12 +6,22 @@ import re
 from dataclasses import dataclass, field, replace
 
 from escape_kg.extract.events import EventFinder
-from escape_kg.extract.matching import LineIndex
+from escape_kg.extract.matching import AliasTable, LineIndex
 from escape_kg.extract.organisations import OrgResolver
-from escape_kg.extract.people import find_names, locate_name, normalise_name, person_ref
-from escape_kg.extract.people import stop_words_from
-from escape_kg.extract.projects import deliverable_wp, find_deliverables, find_work_packages
-from escape_kg.extract.projects import wp_number_of_title, wp_ref
+from escape_kg.extract.people import (
+    find_names,
+    locate_name,
+    normalise_name,
+    person_ref,
+    stop_words_from,
+)
+from escape_kg.extract.projects import (
+    deliverable_wp,
+    find_deliverables,
+    find_work_packages,
+    wp_number_of_title,
+    wp_ref,
+)
 from escape_kg.extract.things import build_table, thing_of
 from escape_kg.model import (
     AgendaItem,
@@ -28,8 +38,8 @@ from escape_kg.model import (
     Organisation,
     ParsedMinutes,
     Person,
-    SpeakerMention,
     Span,
+    SpeakerMention,
     Thing,
     WorkPackage,
 )
@@ -118,6 +128,7 @@ class _Tools:
     orgs: OrgResolver
     finder: EventFinder
     stop: frozenset[str]
+    table: AliasTable
 
 
 def _region(state: _State, tools: _Tools, span: Span, item: str | None, *, notes: bool) -> None:
@@ -137,7 +148,7 @@ def _region(state: _State, tools: _Tools, span: Span, item: str | None, *, notes
         )
         state.deliverables[d.identifier] = new
         state.mention(_IDENT, ref, d.start, d.end, item)
-    hits = _TABLE_CACHE[id(tools)].find(text, start, end)
+    hits = tools.table.find(text, start, end)
     dated = [h for h in hits if h.ref.kind in (Kind.EVENT, Kind.EVENT_SERIES)]
     for ev in tools.finder.find(text, start, end, dated):
         if ev.event is not None:
@@ -165,4 +176,81 @@ def _region(state: _State, tools: _Tools, span: Span, item: str | None, *, notes
         state.mention(_NAME, ref, cand.start, cand.end, item)
 
 
-_TABLE_CACHE: dict[int, object] = {}
+def _select(candidates: list[tuple[int, Mention]]) -> list[Mention]:
+    # One mention per span: the most trusted extractor's reading of it.
+    best: dict[tuple[int, int], tuple[int, Mention]] = {}
+    for rank, mention in candidates:
+        key = (mention.span.start, mention.span.end)
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, mention)
+    return sorted((m for _, m in best.values()), key=lambda m: (m.span.start, m.span.end))
+
+
+def extract(minutes: ParsedMinutes, lexicon: Lexicon) -> Meeting:
+    """Everything the minutes say about people, organisations, WPs, deliverables and events.
+
+    Every fact keeps its evidence: each Mention's ``exact`` is the redacted text at its span,
+    and at most one Mention covers any span. Entities are listed once each, sorted by ref, so
+    the same input always gives the same Meeting. Raises nothing on odd text; what cannot be
+    recognised is simply not extracted.
+    """
+    text = minutes.document.text
+    state = _State(text, LineIndex(text))
+    names = [
+        n for e in lexicon.entries if e.ref.kind is not Kind.PERSON for n in (e.name, *e.aliases)
+    ]
+    tools = _Tools(
+        lexicon=lexicon,
+        orgs=OrgResolver(lexicon),
+        finder=EventFinder(lexicon, minutes.title, minutes.date),
+        stop=stop_words_from(names),
+        table=build_table(lexicon),
+    )
+    if minutes.title_span is not None:
+        _region(state, tools, minutes.title_span, None, notes=False)
+    for item in minutes.all_items():
+        for sp in item.speakers:
+            _speaker(state, tools.orgs, item, sp)
+        _topic(state, tools.orgs, item)
+        _region(state, tools, item.title_span, item.number, notes=False)
+        for note in item.notes:
+            _region(state, tools, note.span, item.number, notes=True)
+    return _assemble(minutes, state)
+
+
+def _assemble(minutes: ParsedMinutes, state: _State) -> Meeting:
+    mentions = _select(state.candidates)
+    used = {m.entity for m in mentions}
+    used |= {t.entity for t in state.topics.values()}
+    used |= {m.organisation for m in state.memberships.values()}
+    used |= {d.work_package for d in state.deliverables.values() if d.work_package}
+    used |= {o.parent for o in state.orgs.values() if o.parent is not None and o.ref in used}
+    wps = sorted(r for r in used if r.kind is Kind.WORK_PACKAGE)
+    return Meeting(
+        minutes=minutes,
+        people=tuple(sorted((p for p in state.people.values() if p.ref in used), key=_ref)),
+        organisations=tuple(sorted((o for o in state.orgs.values() if o.ref in used), key=_ref)),
+        memberships=tuple(
+            sorted(state.memberships.values(), key=lambda m: (m.span.start, m.organisation))
+        ),
+        work_packages=tuple(WorkPackage(r, r.key) for r in sorted(wps, key=_wp_order)),
+        deliverables=tuple(sorted(state.deliverables.values(), key=_ref)),
+        events=tuple(sorted((e for e in state.events.values() if e.ref in used), key=_ref)),
+        things=tuple(sorted((t for t in state.things.values() if t.ref in used), key=_ref)),
+        speakers=tuple(sorted(state.speakers.values(), key=lambda s: (s.span.start, s.person))),
+        topics=tuple(sorted(state.topics.values(), key=lambda t: (_item_order(t.item), t.entity))),
+        mentions=tuple(mentions),
+    )
+
+
+def _ref(value: Person | Organisation | Deliverable | Event | Thing) -> EntityRef:
+    return value.ref
+
+
+def _wp_order(ref: EntityRef) -> tuple[int, str]:
+    digits = ref.key[2:]
+    return (int(digits), ref.key) if digits.isdigit() else (10**6, ref.key)
+
+
+def _item_order(number: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in number.split("."))

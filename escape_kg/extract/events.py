@@ -32,9 +32,8 @@ _MONTH_TEXT = (
 _MONTH_WORDS = frozenset(_MONTH_TEXT.split())
 _DEADLINE = re.compile(r"\b(?:deadline|due|by|until|before|till)\b", re.IGNORECASE)
 _MAX_GAP = 25
-_GENERIC = frozenset({"THE", "OF", "AND", "FOR", "ON", "IN", "AT"}) | {
-    w.upper() for w in EVENT_WORDS
-}
+_EVENT_TOKENS = frozenset(w.upper() for w in EVENT_WORDS)
+_GENERIC = frozenset({"THE", "OF", "AND", "FOR", "ON", "IN", "AT"}) | _EVENT_TOKENS
 
 
 def _tokens(text: str) -> set[str]:
@@ -148,7 +147,12 @@ class EventFinder:
         wanted = _tokens(head.name) - self._common
         best: tuple[int, EntityRef] | None = None
         for entry in self._series:
-            score = len(wanted & self._handles[entry.ref])
+            handles = self._handles[entry.ref]
+            # A "meeting" is not an instance of a "workshop" series that happens to share a word.
+            kinds = handles & _EVENT_TOKENS
+            if head.kw is not None and kinds and head.kw.upper() not in kinds:
+                continue
+            score = len(wanted & handles)
             if score and (best is None or score > best[0]):
                 best = (score, entry.ref)
         if best is not None:
@@ -186,8 +190,8 @@ class EventFinder:
                 return None
             iso = head.date.first.isoformat()
             ref = EntityRef(Kind.EVENT, f"{self.series_key}-{iso}")
-            series = EntityRef(Kind.EVENT_SERIES, self.series_key)
-            event = Event(ref, f"{self.title} {iso}", head.date.first, head.date.last, series)
+            own = EntityRef(Kind.EVENT_SERIES, self.series_key)
+            event = Event(ref, f"{self.title} {iso}", head.date.first, head.date.last, own)
             return EventHit(head.start, head.end, ref, event)
         series = self._series_for(head)
         known = self._known_event(series, head)

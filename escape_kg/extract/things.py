@@ -76,7 +76,7 @@ def build_table(lexicon: Lexicon) -> AliasTable:
     """
     projects = [a for e in lexicon.of_kind(Kind.PROJECT) for a in (e.name, *e.aliases)]
     candidates: dict[str, list[EntityRef]] = {}
-    shown: dict[str, str] = {}
+    spellings: dict[str, set[str]] = {}
     for entry in lexicon.entries:
         if entry.ref.kind not in _KIND_ORDER:
             continue
@@ -91,9 +91,12 @@ def build_table(lexicon: Lexicon) -> AliasTable:
             refs = candidates.setdefault(key, [])
             if entry.ref not in refs:
                 refs.append(entry.ref)
-            shown.setdefault(key, alias)
-    pairs = [(shown[k], _winner(refs, shown[k], lexicon)) for k, refs in candidates.items()]
-    return AliasTable(sorted(pairs, key=lambda p: (p[0], p[1])))
+            spellings.setdefault(key, set()).add(alias)
+    pairs = []
+    for key, refs in candidates.items():
+        for alias in spellings[key]:
+            pairs.append((alias, _winner(refs, alias, lexicon)))
+    return AliasTable(sorted(pairs))
 
 
 def thing_of(ref: EntityRef, lexicon: Lexicon) -> Thing:

@@ -323,7 +323,11 @@ class _Mapper:
             seen[key] = mn
             start, end = key
             s = self.minter.mention(self.mkey, start, end)
-            target, quote, pos = URIRef(f"{s}#target"), URIRef(f"{s}#quote"), URIRef(f"{s}#position")
+            target, quote, pos = (
+                URIRef(f"{s}#target"),
+                URIRef(f"{s}#quote"),
+                URIRef(f"{s}#position"),
+            )
             add(s, RDF_type, EKG_Mention)
             add(s, OA_hasBody, self.entity(mn.entity))
             add(s, OA_motivatedBy, OA_identifying)
