@@ -18,26 +18,106 @@ from collections.abc import Iterator
 from pathlib import Path
 
 FIRST = [
-    "Ian", "Julie", "Xavier", "Kay", "Mark", "John", "Stephen", "Matthias", "Antonella",
-    "Martino", "Nazaret", "Mohammad", "Daniele", "Harro", "Jutta", "Rosie", "Giovanni",
-    "Simone", "Yan", "Patrick", "Andrea", "Thomas", "Enrique", "Marco", "Hugh", "Aris",
+    "Ian",
+    "Julie",
+    "Xavier",
+    "Kay",
+    "Mark",
+    "John",
+    "Stephen",
+    "Matthias",
+    "Antonella",
+    "Martino",
+    "Nazaret",
+    "Mohammad",
+    "Daniele",
+    "Harro",
+    "Jutta",
+    "Rosie",
+    "Giovanni",
+    "Simone",
+    "Yan",
+    "Patrick",
+    "Andrea",
+    "Thomas",
+    "Enrique",
+    "Marco",
+    "Hugh",
+    "Aris",
 ]
 LAST = [
-    "Bird", "Chaudan", "Espinal", "Graf", "Allen", "Swinbank", "Serjeant", "Fuessling",
-    "Bozzi", "Romaniello", "Bello Gonzalez", "Al-Turany", "Spiga", "Verkouter", "Schnabel",
-    "Bolton", "Lamanna", "Campana", "Grange", "Fuhrmann", "Ceccanti", "Vuillaume", "Garcia",
-    "Molinaro", "Dickinson", "Fkiaras",
+    "Bird",
+    "Chaudan",
+    "Espinal",
+    "Graf",
+    "Allen",
+    "Swinbank",
+    "Serjeant",
+    "Fuessling",
+    "Bozzi",
+    "Romaniello",
+    "Bello Gonzalez",
+    "Al-Turany",
+    "Spiga",
+    "Verkouter",
+    "Schnabel",
+    "Bolton",
+    "Lamanna",
+    "Campana",
+    "Grange",
+    "Fuhrmann",
+    "Ceccanti",
+    "Vuillaume",
+    "Garcia",
+    "Molinaro",
+    "Dickinson",
+    "Fkiaras",
 ]
 AFFILIATIONS = [
-    "CERN", "LAPP IN2P3 / CNRS", "CDS/CNRS", "ECAP - University of Erlangen", "ASTRON",
-    "The Open University", "CTAO gGmbH", "ESO", "INFN-Perugia", "infn", "DESY", "INAF",
-    "Joint Institute for VLBI ERIC", "Square Kilometre Array Organisation", "FAU Erlangen (ECAP)",
-    "Nikhef", "SURF", "IFAE", "GSI", "CSIC",
+    "CERN",
+    "LAPP IN2P3 / CNRS",
+    "CDS/CNRS",
+    "ECAP - University of Erlangen",
+    "ASTRON",
+    "The Open University",
+    "CTAO gGmbH",
+    "ESO",
+    "INFN-Perugia",
+    "infn",
+    "DESY",
+    "INAF",
+    "Joint Institute for VLBI ERIC",
+    "Square Kilometre Array Organisation",
+    "FAU Erlangen (ECAP)",
+    "Nikhef",
+    "SURF",
+    "IFAE",
+    "GSI",
+    "CSIC",
 ]
-ROUND_TABLE = ["WP2", "WP3", "WP4", "WP5", "WP6", "CTA", "EGO", "ESO", "EST", "FAIR",
-               "HL-LHC", "Jive", "KM3Net", "SKA"]
-SERIES = ["Technical Coordination Meeting", "WP2 fortnightly", "Executive Board",
-          "WP5 monthly meeting", "WP4 technology forum"]
+ROUND_TABLE = [
+    "WP2",
+    "WP3",
+    "WP4",
+    "WP5",
+    "WP6",
+    "CTA",
+    "EGO",
+    "ESO",
+    "EST",
+    "FAIR",
+    "HL-LHC",
+    "Jive",
+    "KM3Net",
+    "SKA",
+]
+SERIES = [
+    "Technical Coordination Meeting",
+    "WP2 fortnightly",
+    "Executive Board",
+    "WP5 monthly meeting",
+    "WP4 technology forum",
+]
 NOTES = [
     "Progress in WP{wp} on setting up Rucio for the data lake & hooking up to DAC21",
     "Preparation for ADASS conference ({d1}-{d2} October) ongoing, presentations accepted.",
@@ -50,8 +130,13 @@ NOTES = [
     "Discussions with {first} {last} about the common data format, WP{wp}/{wp2}.",
     "Next steps: firm up timelines, estimate compute and storage needs for WP{wp}.",
 ]
-TOPICS = ["science platform performance", "data lake operations", "software repository usage",
-          "VO integration", "citizen science outreach"]
+TOPICS = [
+    "science platform performance",
+    "data lake operations",
+    "software repository usage",
+    "VO integration",
+    "citizen science outreach",
+]
 
 
 def _person(rng: random.Random) -> str:
@@ -72,9 +157,15 @@ def _speaker(rng: random.Random) -> str:
 def _note(rng: random.Random) -> str:
     template = rng.choice(NOTES)
     return template.format(
-        wp=rng.randint(2, 6), wp2=rng.randint(2, 6), n=rng.randint(1, 4), d1=rng.randint(2, 10),
-        d2=rng.randint(11, 28), day=rng.randint(1, 28), topic=rng.choice(TOPICS),
-        first=rng.choice(FIRST), last=rng.choice(LAST),
+        wp=rng.randint(2, 6),
+        wp2=rng.randint(2, 6),
+        n=rng.randint(1, 4),
+        d1=rng.randint(2, 10),
+        d2=rng.randint(11, 28),
+        day=rng.randint(1, 28),
+        topic=rng.choice(TOPICS),
+        first=rng.choice(FIRST),
+        last=rng.choice(LAST),
     )
 
 
@@ -84,11 +175,23 @@ def meeting_text(index: int, rng: random.Random) -> tuple[str, dt.date]:
     title = rng.choice(SERIES)
     meeting_id = f"{rng.randint(100, 999)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
     lines = [
-        title, "", "", "Zoom meeting:", "",
-        f"Join Zoom Meeting", "", f"Meeting ID: {meeting_id}", f"Passcode: {rng.randint(100000, 999999)}",
-        "One tap mobile", f"+4143210{rng.randint(1000, 9999)},,{meeting_id.replace(' ', '')}# Switzerland",
-        "", "Dial by your location", f"        +41 43 210 {rng.randint(10, 99)} {rng.randint(10, 99)} Switzerland",
-        f"Meeting ID: {meeting_id}", "", "",
+        title,
+        "",
+        "",
+        "Zoom meeting:",
+        "",
+        "Join Zoom Meeting",
+        "",
+        f"Meeting ID: {meeting_id}",
+        f"Passcode: {rng.randint(100000, 999999)}",
+        "One tap mobile",
+        f"+4143210{rng.randint(1000, 9999)},,{meeting_id.replace(' ', '')}# Switzerland",
+        "",
+        "Dial by your location",
+        f"        +41 43 210 {rng.randint(10, 99)} {rng.randint(10, 99)} Switzerland",
+        f"Meeting ID: {meeting_id}",
+        "",
+        "",
     ]
     start = dt.datetime.combine(date, dt.time(10, 0))
 

@@ -18,17 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_minutes import write  # noqa: E402
+from generate_minutes import write
 
-from escape_kg import __version__  # noqa: E402
-from escape_kg.api import KnowledgeGraph  # noqa: E402
-from escape_kg.config import Settings  # noqa: E402
-from escape_kg.extract import extract  # noqa: E402
-from escape_kg.parse import parse_minutes  # noqa: E402
-from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of  # noqa: E402
-from escape_kg.redact import redact  # noqa: E402
-from escape_kg.sources import read_source  # noqa: E402
-from escape_kg.validate import validate_graph  # noqa: E402
+from escape_kg import __version__
+from escape_kg.api import KnowledgeGraph
+from escape_kg.config import Settings
+from escape_kg.extract import extract
+from escape_kg.parse import parse_minutes
+from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of
+from escape_kg.redact import redact
+from escape_kg.sources import read_source
+from escape_kg.validate import validate_graph
 
 
 def stages(kg: KnowledgeGraph, paths: list[Path]) -> dict[str, float]:
@@ -50,8 +50,12 @@ def stages(kg: KnowledgeGraph, paths: list[Path]) -> dict[str, float]:
         kg.store.replace_graph(str(kg.minter.graph(meeting_key_of(meeting))), graph)
         t6 = time.perf_counter()
         for name, a, b in (
-            ("read+redact", t0, t1), ("parse", t1, t2), ("extract", t2, t3),
-            ("map", t3, t4), ("validate", t4, t5), ("store", t5, t6),
+            ("read+redact", t0, t1),
+            ("parse", t1, t2),
+            ("extract", t2, t3),
+            ("map", t3, t4),
+            ("validate", t4, t5),
+            ("store", t5, t6),
         ):
             spent[name] += b - a
     return spent

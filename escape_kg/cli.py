@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,8 +66,7 @@ def _store_option(func: Callable[P, R]) -> Callable[P, R]:
         "--store",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="Store folder (default: $ESCAPE_KG_STORE, else "
-        "~/.local/share/escape-kg/store).",
+        help="Store folder (default: $ESCAPE_KG_STORE, else ~/.local/share/escape-kg/store).",
     )(func)
 
 
@@ -176,11 +176,11 @@ def _import_all(
 @_store_option
 @_date_option
 @click.option("--force", is_flag=True, help="Store documents even if they violate the shapes.")
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
-)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False))
 @_errors_to_exit_codes
-def import_(store: Path | None, date: dt.datetime | None, force: bool, files: tuple[Path, ...]) -> None:
+def import_(
+    store: Path | None, date: dt.datetime | None, force: bool, files: tuple[Path, ...]
+) -> None:
     """Import minutes FILES (or folders of .txt minutes) into the store.
 
     Each file is redacted, parsed, validated and, if it conforms, replaces its
@@ -261,7 +261,7 @@ def _compact(term: object) -> str:
     text = str(term)
     for prefix, ns in PREFIXES.items():
         if text.startswith(ns) and len(text) > len(ns):
-            return f"{prefix}:{text[len(ns):]}"
+            return f"{prefix}:{text[len(ns) :]}"
     return text
 
 
@@ -345,7 +345,13 @@ def graphs(store: Path | None) -> None:
     table = Table("graph", "kind", "triples", "date", "title", "source", "imported at")
     for g in summaries:
         table.add_row(
-            g.iri, g.kind, str(g.triples), g.date or "", g.title or "", g.source or "", g.imported_at or ""
+            g.iri,
+            g.kind,
+            str(g.triples),
+            g.date or "",
+            g.title or "",
+            g.source or "",
+            g.imported_at or "",
         )
     _table_console().print(table)
 
@@ -356,7 +362,10 @@ def graphs(store: Path | None) -> None:
     "--format", "fmt", type=click.Choice(sorted(DUMP_FORMATS)), default="trig", show_default=True
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="File to write (default: standard output).",
 )
 @_errors_to_exit_codes
@@ -384,7 +393,10 @@ def export(store: Path | None, fmt: str, output: Path | None) -> None:
 @main.command()
 @_store_option
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(DUMP_FORMATS)), default=None,
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(DUMP_FORMATS)),
+    default=None,
     help="Format of FILE (default: from its suffix, .trig or .nq).",
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -396,6 +408,45 @@ def load(store: Path | None, fmt: str | None, file: Path) -> None:
     with _open(store) as kg, file.open("rb") as fh:
         graphs = kg.load(fh, fmt)
     Console(stderr=True).print(f"restored {len(graphs)} graph(s) from {file}")
+
+
+# -- serve --------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Store folder to serve (default: $ESCAPE_KG_STORE; with neither, the bundled "
+    "example minutes are imported into memory and served).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--base",
+    default=None,
+    help="Base of minted IRIs (default: $ESCAPE_KG_BASE, else https://w3id.org/escape-kg/id/).",
+)
+@_errors_to_exit_codes
+def serve(store: Path | None, host: str, port: int, base: str | None) -> None:
+    """Serve the knowledge graph over HTTP: a read-only SPARQL 1.1 endpoint at /sparql.
+
+    With no --store and no ESCAPE_KG_STORE, serves the bundled example minutes
+    from memory, so `escape-kg serve` works on a fresh install.
+    """
+    from escape_kg.web import serve as run_server  # fastapi loads only when serving
+
+    settings = Settings.load(store=store, base=base)
+    console = Console(stderr=True)
+    if store is None and not os.environ.get("ESCAPE_KG_STORE"):
+        kg = KnowledgeGraph.demo(settings)
+        console.print("serving the bundled example minutes (in memory; --store DIR serves a store)")
+    else:
+        kg = KnowledgeGraph.open(settings)
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"SPARQL endpoint: http://{shown}:{port}/sparql", highlight=False)
+    run_server(kg, host=host, port=port)
 
 
 @main.command()

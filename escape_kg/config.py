@@ -41,9 +41,7 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(
-        cls, env: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``ESCAPE_KG_*`` variables from ``env``, then non-None ``overrides``.
 
         Raises ConfigError for a malformed value (say, a base that is not an
@@ -57,11 +55,12 @@ class Settings:
         if env.get("ESCAPE_KG_BASE"):
             values["base"] = env["ESCAPE_KG_BASE"]
         if env.get("ESCAPE_KG_MAX_BYTES"):
+            raw = env["ESCAPE_KG_MAX_BYTES"]
             try:
-                values["max_bytes"] = int(env["ESCAPE_KG_MAX_BYTES"])
+                values["max_bytes"] = int(raw)
             except ValueError as exc:
                 raise ConfigError(
-                    f"ESCAPE_KG_MAX_BYTES must be a number of bytes, not {env['ESCAPE_KG_MAX_BYTES']!r}"
+                    f"ESCAPE_KG_MAX_BYTES must be a number of bytes, not {raw!r}"
                 ) from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = replace(settings, **values)

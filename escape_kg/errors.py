@@ -8,7 +8,7 @@ turn them into exit codes (cli.py) and status codes (web/)::
      ├── InputError             a user-supplied file cannot be used
      │    ├── SourceError       unreadable: empty, binary, wrong encoding, too large
      │    └── ParseError        readable, but not minutes (no agenda, no date, ...)
-     ├── ValidationFailed       the graph violates the shapes (carries the report)
+     ├── ValidationError        the graph violates the shapes (carries the report)
      ├── QueryError             a SPARQL query is malformed or refused
      └── StoreError             the store cannot be opened, read or written
           └── StoreLockedError  another process holds the store
@@ -30,7 +30,7 @@ __all__ = [
     "SourceError",
     "StoreError",
     "StoreLockedError",
-    "ValidationFailed",
+    "ValidationError",
 ]
 
 
@@ -81,7 +81,7 @@ class ParseError(InputError):
     """The file is text but not minutes we understand (no agenda, no date...)."""
 
 
-class ValidationFailed(EscapeKGError):
+class ValidationError(EscapeKGError):
     """The graph made from a document violates the shapes; ``report`` says how."""
 
     def __init__(self, message: str, report: ValidationReport, *, path: str | None = None) -> None:

@@ -111,9 +111,7 @@ class QueryResult:
             raise QueryError("this query is not a SELECT query")
         names = self.variables
         for solution in self._raw:
-            yield tuple(
-                None if solution[n] is None else _to_rdflib(solution[n]) for n in names
-            )
+            yield tuple(None if solution[n] is None else _to_rdflib(solution[n]) for n in names)
 
     def triples(self) -> Iterator[tuple[Term, Term, Term]]:
         """CONSTRUCT/DESCRIBE triples."""
@@ -213,9 +211,7 @@ class Store:
         """
         rdf_format = DUMP_FORMATS.get(fmt)
         if rdf_format is None:
-            raise StoreError(
-                f"cannot load {fmt!r}", hint="use one of: " + ", ".join(DUMP_FORMATS)
-            )
+            raise StoreError(f"cannot load {fmt!r}", hint="use one of: " + ", ".join(DUMP_FORMATS))
         staging = ox.Store()
         try:
             staging.load(data, format=rdf_format)
@@ -229,7 +225,10 @@ class Store:
             quads = staging.quads_for_pattern(None, None, None, ox.NamedNode(graph))
             self.replace_graph(
                 graph,
-                ((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)) for q in quads),
+                (
+                    (_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object))
+                    for q in quads
+                ),
             )
         return graphs
 
@@ -293,7 +292,9 @@ class Store:
         result = self.query(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
         )
-        return [GraphInfo(str(g), int(n)) for g, n in result.rows() if g is not None and n is not None]
+        return [
+            GraphInfo(str(g), int(n)) for g, n in result.rows() if g is not None and n is not None
+        ]
 
     def has_graph(self, graph: str) -> bool:
         """True if the store holds a named graph ``graph`` (even an empty one)."""

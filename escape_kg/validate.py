@@ -14,7 +14,8 @@ from rdflib import Literal as RDFLiteral
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from escape_kg.rdf.namespaces import EKG, OA, PREFIXES, RDF, SCHEMA, XSD
+from escape_kg.checks import TWINS
+from escape_kg.rdf.namespaces import EKG, OA, ORG, PREFIXES, RDF, SCHEMA, XSD
 from escape_kg.resources import shape_files
 
 __all__ = ["ValidationReport", "ValidationResult", "shapes_graph", "validate_graph"]
@@ -28,7 +29,7 @@ _SEVERITY: dict[Node, Severity] = {
     SH.Info: "Info",
 }
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
-# Results of this shape are about a literal that may hold a secret: never quote it back.
+# Results of these shapes are about text that may hold a secret: never quote it back.
 _SECRET_SHAPE_PREFIX = "https://w3id.org/escape-kg/shapes#NoSecretIn"
 _LESS_THAN = (SH.lessThan, SH.lessThanOrEquals)
 
@@ -44,8 +45,8 @@ _KIND_LABEL: dict[Node, str] = {
     SCHEMA.Event: "event",
     SCHEMA.EventSeries: "event series",
     SCHEMA.ResearchProject: "project",
-    URIRef("http://www.w3.org/ns/org#Organization"): "organisation",
-    URIRef("http://www.w3.org/ns/org#Membership"): "stated affiliation",
+    ORG.Organization: "organisation",
+    ORG.Membership: "stated affiliation",
     OA.SpecificResource: "mention target",
     OA.TextQuoteSelector: "mention quote",
     OA.TextPositionSelector: "mention position",
@@ -124,16 +125,30 @@ def shapes_graph() -> Graph:
     return graph
 
 
-def validate_graph(data: Graph, *, source_path: str | None = None) -> ValidationReport:
+@cache
+def _shapes_without_twinned_sparql() -> Graph:
+    """The shapes with each SHACL-SPARQL constraint that has a Python twin switched off."""
+    graph = Graph()
+    graph += shapes_graph()
+    for constraint in TWINS:
+        graph.add((URIRef(constraint), SH.deactivated, RDFLiteral(True)))
+    return graph
+
+
+def validate_graph(
+    data: Graph, *, source_path: str | None = None, sparql: bool = False
+) -> ValidationReport:
     """Validates ``data`` (one document graph) against the bundled shapes.
 
     Returns the report; it never raises for a non-conforming graph. ``source_path``
     names the file in the report text; without it the graph's ekg:sourceName is used.
+    SHACL-SPARQL constraints run as their Python twins (escape_kg/checks.py), which
+    find the same nodes many times faster; ``sparql=True`` runs them in pySHACL.
     Raises pyshacl's errors only if the bundled shapes themselves are broken.
     """
     _, report, _ = pyshacl.validate(
         data,
-        shacl_graph=shapes_graph(),
+        shacl_graph=shapes_graph() if sparql else _shapes_without_twinned_sparql(),
         inference="none",
         advanced=False,
         allow_warnings=True,
@@ -144,13 +159,13 @@ def validate_graph(data: Graph, *, source_path: str | None = None) -> Validation
         name = next(data.objects(None, EKG.sourceName), None)
         source_path = str(name) if name is not None else None
     reader = _Reader(data, shapes_graph())
-    pairs = sorted(
-        (
-            reader.result(report_graph, node)
-            for node in report_graph.subjects(RDF.type, SH.ValidationResult)
-        ),
-        key=_sort_key,
-    )
+    found = [
+        reader.result(report_graph, node)
+        for node in report_graph.subjects(RDF.type, SH.ValidationResult)
+    ]
+    if not sparql:
+        found.extend(reader.twin_results())
+    pairs = sorted(found, key=_sort_key)
     results = tuple(r for r, _ in pairs)
     return ValidationReport(
         conforms=not any(r.severity == "Violation" for r in results),
@@ -200,24 +215,86 @@ def _show(value: Node) -> str:
     return "a blank node"
 
 
+@cache
+def _secret_free_pattern() -> re.Pattern[str] | None:
+    """The pattern every text must match in the secret shapes (they share one)."""
+    graph = shapes_graph()
+    for shape in sorted(graph.subjects(SH.path, None), key=str):
+        if str(shape).startswith(_SECRET_SHAPE_PREFIX):
+            pattern = graph.value(shape, SH.pattern)
+            flags = str(graph.value(shape, SH.flags) or "")
+            if pattern is not None:
+                return re.compile(str(pattern), re.IGNORECASE if "i" in flags else 0)
+    return None
+
+
 class _Reader:
     """Turns report nodes into results, looking up lines and names in the data graph."""
 
     def __init__(self, data: Graph, shapes: Graph) -> None:
         self.data = data
         self.shapes = shapes
+        self.safe = _secret_free_pattern()
+
+    def show(self, value: Node) -> str:
+        """``_show``, except that text which looks like a secret is never repeated."""
+        if isinstance(value, RDFLiteral) and self.safe and not self.safe.search(str(value)):
+            return "(text withheld: it looks like a secret)"
+        return _show(value)
 
     def result(self, report: Graph, node: Node) -> tuple[ValidationResult, str]:
+        """The result and its sentence for one sh:ValidationResult of pySHACL's report."""
         focus = report.value(node, SH.focusNode)
-        path = report.value(node, SH.resultPath)
-        value = report.value(node, SH.value)
-        component = report.value(node, SH.sourceConstraintComponent)
-        shape = report.value(node, SH.sourceShape)
-        severity = _SEVERITY.get(report.value(node, SH.resultSeverity) or SH.Violation, "Violation")
-        messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+        assert focus is not None  # every SHACL result has a focus node
+        return self.build(
+            focus,
+            report.value(node, SH.resultPath),
+            report.value(node, SH.value),
+            report.value(node, SH.sourceConstraintComponent),
+            report.value(node, SH.sourceShape),
+            report.value(node, SH.resultSeverity),
+            sorted(str(m) for m in report.objects(node, SH.resultMessage)),
+        )
+
+    def twin_results(self) -> Iterator[tuple[ValidationResult, str]]:
+        """What the SHACL-SPARQL constraints switched off for speed would have reported."""
+        shapes, data = self.shapes, self.data
+        for name, twin in sorted(TWINS.items()):
+            constraint = URIRef(name)
+            message = [str(m) for m in shapes.objects(constraint, SH.message)]
+            for shape in sorted(shapes.subjects(SH.sparql, constraint), key=str):
+                severity = shapes.value(shape, SH.severity)
+                focus_nodes = {
+                    f
+                    for c in shapes.objects(shape, SH.targetClass)
+                    for f in data.subjects(RDF.type, c)
+                }
+                for focus in sorted(focus_nodes, key=str):
+                    for value, path in sorted(set(twin(data, focus)), key=str):
+                        yield self.build(
+                            focus,
+                            path,
+                            value,
+                            SH.SPARQLConstraintComponent,
+                            shape,
+                            severity,
+                            message,
+                        )
+
+    def build(
+        self,
+        focus: Node,
+        path: Node | None,
+        value: Node | None,
+        component: Node | None,
+        shape: Node | None,
+        severity_node: Node | None,
+        messages: list[str],
+    ) -> tuple[ValidationResult, str]:
+        """A result from the parts of a SHACL validation result."""
+        severity = _SEVERITY.get(severity_node or SH.Violation, "Violation")
         message = messages[0] if messages else "the graph does not match its shape."
         secret = self._is_secret_shape(shape)
-        assert focus is not None  # every SHACL result has a focus node
         result = ValidationResult(
             focus_node=str(focus),
             path=str(path) if isinstance(path, URIRef) else None,
@@ -244,15 +321,19 @@ class _Reader:
         line = self.data.value(node, EKG.line)
         return int(line) if isinstance(line, RDFLiteral) and isinstance(line.value, int) else None
 
-    def _owners(self, node: Node) -> Iterator[Node]:
-        """Nodes that ``node`` belongs to and that may carry a line."""
+    def _owners(self, node: Node) -> Iterator[list[Node]]:
+        """Groups of nodes that ``node`` belongs to, most telling first."""
         data = self.data
-        for target in data.subjects(OA.hasSelector, node):
-            yield from data.subjects(OA.hasTarget, target)
-        yield from data.subjects(OA.hasTarget, node)
-        yield from sorted(data.subjects(OA.hasBody, node), key=str)
-        yield from data.objects(node, EKG.inItem)
-        yield from sorted(data.subjects(SCHEMA.performer, node), key=str)
+        # a selector or target: the mention it belongs to
+        yield [
+            m for t in data.subjects(OA.hasSelector, node) for m in data.subjects(OA.hasTarget, t)
+        ]
+        yield list(data.subjects(OA.hasTarget, node))
+        # an entity: where it is mentioned
+        yield list(data.subjects(OA.hasBody, node))
+        # a mention or a speaker: its agenda item
+        yield list(data.objects(node, EKG.inItem))
+        yield list(data.subjects(SCHEMA.performer, node))
 
     def line(self, focus: Node, value: Node | None, *, first_value: bool = False) -> int | None:
         """The source line a finding is about: focus, value, then what they belong to.
@@ -269,9 +350,10 @@ class _Reader:
             if line is not None:
                 return line
         for n in nodes:
-            lines = [ln for o in self._owners(n) if (ln := self._own_line(o)) is not None]
-            if lines:
-                return min(lines)
+            for group in self._owners(n):
+                lines = [ln for o in group if (ln := self._own_line(o)) is not None]
+                if lines:
+                    return min(lines)
         return None
 
     def text_line(self, value: Node | None, shape: Node | None) -> int | None:
@@ -306,15 +388,19 @@ class _Reader:
             (_KIND_LABEL[t] for t in data.objects(node, RDF.type) if t in _KIND_LABEL), None
         )
         if kind is None:
-            return _show(node)
+            return self.show(node)
         if not quote:
             return kind
-        name = data.value(node, SCHEMA.name) or data.value(node, SCHEMA.identifier)
+        # the first name in order, so that the same graph always reads the same
+        names = sorted(data.objects(node, SCHEMA.name), key=str) or sorted(
+            data.objects(node, SCHEMA.identifier), key=str
+        )
+        name = names[0] if names else None
         if name is None and kind == "mention":
             target = data.value(node, OA.hasTarget)
             for sel in data.objects(target, OA.hasSelector) if target is not None else ():
                 name = data.value(sel, OA.exact) or name
-        return f"{kind} {_show(name)}" if name is not None else kind
+        return f"{kind} {self.show(name)}" if name is not None else kind
 
     def _text(
         self,
@@ -339,13 +425,13 @@ class _Reader:
     def _detail(self, focus: Node, path: URIRef, value: Node | None, shape: Node | None) -> str:
         parts = []
         if value is not None and isinstance(value, RDFLiteral):
-            parts.append(f"{_qname(path)} {_show(value)}")
+            parts.append(f"{_qname(path)} {self.show(value)}")
         elif value is not None:
-            parts.extend(f"{_qname(path)} {_show(o)}" for o in self.data.objects(value, path))
+            parts.extend(f"{_qname(path)} {self.show(o)}" for o in self.data.objects(value, path))
         if shape is not None:
             for comparison in _LESS_THAN:
                 other = self.shapes.value(shape, comparison)
                 if isinstance(other, URIRef):
                     for o in self.data.objects(focus, other):
-                        parts.append(f"{_qname(other)} {_show(o)}")
+                        parts.append(f"{_qname(other)} {self.show(o)}")
         return f" ({', '.join(parts)})" if parts else ""

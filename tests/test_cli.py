@@ -43,23 +43,41 @@ def dump(store: Path) -> str:
 
 
 SPEAKERS = {
-    "Ian Bird", "Julie Chaudan", "Xavier Espinal", "Kay Graf", "Mark Allen", "John Swinbank",
-    "Stephen Serjeant", "Matthias Fuessling", "Antonella Bozzi", "Martino Romaniello",
-    "Nazaret Bello Gonzalez", "Mohammad Al-Turany", "Daniele Spiga", "Harro Verkouter",
-    "Jutta Schnabel", "Rosie Bolton",
+    "Ian Bird",
+    "Julie Chaudan",
+    "Xavier Espinal",
+    "Kay Graf",
+    "Mark Allen",
+    "John Swinbank",
+    "Stephen Serjeant",
+    "Matthias Fuessling",
+    "Antonella Bozzi",
+    "Martino Romaniello",
+    "Nazaret Bello Gonzalez",
+    "Mohammad Al-Turany",
+    "Daniele Spiga",
+    "Harro Verkouter",
+    "Jutta Schnabel",
+    "Rosie Bolton",
 }
 
 
 def test_seed_has_exactly_the_16_speakers_once_each(seeded: Path) -> None:
-    rows = select(seeded, "SELECT ?p (SAMPLE(?n) AS ?name) (COUNT(DISTINCT ?n) AS ?names) WHERE "
-                  "{ ?item schema:performer ?p . ?p a schema:Person ; schema:name ?n } GROUP BY ?p")
+    rows = select(
+        seeded,
+        "SELECT ?p (SAMPLE(?n) AS ?name) (COUNT(DISTINCT ?n) AS ?names) WHERE "
+        "{ ?item schema:performer ?p . ?p a schema:Person ; schema:name ?n } GROUP BY ?p",
+    )
     assert sorted(r["name"] for r in rows) == sorted(SPEAKERS)
     assert all(r["names"] == "1" for r in rows)
 
 
 def test_affiliations_are_kept_as_stated(seeded: Path) -> None:
-    rows = select(seeded, "SELECT ?name ?as WHERE { ?m a org:Membership ; org:member ?p ; "
-                  "ekg:statedAs ?as . ?p schema:name ?name }")
+    rows = select(
+        seeded,
+        "SELECT ?name ?as WHERE { ?m a org:Membership ; org:member ?p ; "
+        "ekg:statedAs ?as . ?p schema:name ?name }",
+    )
     stated = {(r["name"], r["as"]) for r in rows}
     assert ("Julie Chaudan", "LAPP IN2P3 / CNRS") in stated
     assert ("Ian Bird", "LAPP") in stated
@@ -72,15 +90,21 @@ def test_affiliations_are_kept_as_stated(seeded: Path) -> None:
 
 
 def test_each_work_package_is_linked_from_its_round_table_report(seeded: Path) -> None:
-    rows = select(seeded, "SELECT ?title ?id WHERE { ?item a ekg:AgendaItem ; schema:name ?title ; "
-                  "schema:about ?wp . ?wp a ekg:WorkPackage ; schema:identifier ?id }")
+    rows = select(
+        seeded,
+        "SELECT ?title ?id WHERE { ?item a ekg:AgendaItem ; schema:name ?title ; "
+        "schema:about ?wp . ?wp a ekg:WorkPackage ; schema:identifier ?id }",
+    )
     assert {(r["title"], r["id"]) for r in rows} == {(f"WP{n}", f"WP{n}") for n in range(2, 7)}
 
 
 def test_agenda_has_4_top_level_and_14_round_table_items_with_times(seeded: Path) -> None:
-    top = select(seeded, "SELECT ?title ?start ?end ?dur WHERE { ?m a ekg:Meeting ; schema:subEvent ?i . "
-                 "?i schema:name ?title ; schema:startDate ?start ; schema:endDate ?end ; "
-                 "schema:duration ?dur } ORDER BY ?start")
+    top = select(
+        seeded,
+        "SELECT ?title ?start ?end ?dur WHERE { ?m a ekg:Meeting ; schema:subEvent ?i . "
+        "?i schema:name ?title ; schema:startDate ?start ; schema:endDate ?end ; "
+        "schema:duration ?dur } ORDER BY ?start",
+    )
     assert [(r["title"], r["start"][11:16], r["end"][11:16], r["dur"]) for r in top] == [
         ("Introduction", "10:00", "10:10", "PT10M"),
         ("TSP update", "10:10", "10:20", "PT10M"),
@@ -88,45 +112,84 @@ def test_agenda_has_4_top_level_and_14_round_table_items_with_times(seeded: Path
         ("AOB", "10:50", "10:51", "PT1M"),
     ]
     assert all(r["start"].startswith("2021-09-08T") for r in top)
-    reports = select(seeded, "SELECT ?title ?pos ?dur WHERE { ?rt schema:name 'Round Table' ; "
-                     "schema:subEvent ?i . ?i schema:name ?title ; schema:position ?pos ; "
-                     "schema:duration ?dur } ORDER BY ?pos")
+    reports = select(
+        seeded,
+        "SELECT ?title ?pos ?dur WHERE { ?rt schema:name 'Round Table' ; "
+        "schema:subEvent ?i . ?i schema:name ?title ; schema:position ?pos ; "
+        "schema:duration ?dur } ORDER BY ?pos",
+    )
     assert [r["title"] for r in reports] == [
-        "WP2", "WP3", "WP4", "WP5", "WP6", "CTA", "EGO", "ESO", "EST", "FAIR", "HL-LHC",
-        "Jive", "KM3Net", "SKA",
+        "WP2",
+        "WP3",
+        "WP4",
+        "WP5",
+        "WP6",
+        "CTA",
+        "EGO",
+        "ESO",
+        "EST",
+        "FAIR",
+        "HL-LHC",
+        "Jive",
+        "KM3Net",
+        "SKA",
     ]
     assert {r["dur"] for r in reports} == {"PT2M"}
 
 
 def test_chep_2022_dates(seeded: Path) -> None:
-    rows = select(seeded, "SELECT ?start ?end WHERE { ?e a schema:Event ; schema:name ?n ; "
-                  "schema:startDate ?start ; schema:endDate ?end FILTER(CONTAINS(?n, 'CHEP 2022')) }")
+    rows = select(
+        seeded,
+        "SELECT ?start ?end WHERE { ?e a schema:Event ; schema:name ?n ; "
+        "schema:startDate ?start ; schema:endDate ?end FILTER(CONTAINS(?n, 'CHEP 2022')) }",
+    )
     assert {(r["start"], r["end"]) for r in rows} == {("2022-05-16", "2022-05-20")}
 
 
 def test_deliverable_d53_title_from_the_minutes(seeded: Path) -> None:
-    rows = select(seeded, "SELECT ?title ?date WHERE { GRAPH ?g { ?m a ekg:Meeting . "
-                  "?d a ekg:Deliverable ; schema:identifier 'D5.3' ; schema:name ?title ; "
-                  "ekg:deliveryDate ?date } }")
+    rows = select(
+        seeded,
+        "SELECT ?title ?date WHERE { GRAPH ?g { ?m a ekg:Meeting . "
+        "?d a ekg:Deliverable ; schema:identifier 'D5.3' ; schema:name ?title ; "
+        "ekg:deliveryDate ?date } }",
+    )
     assert rows == [
-        {"title": "Performance assessment of initial science platform prototype",
-         "date": "2021-08-27"}
+        {
+            "title": "Performance assessment of initial science platform prototype",
+            "date": "2021-08-27",
+        }
     ]
 
 
 def test_every_named_entity_has_an_annotation_in_the_document_graph(seeded: Path) -> None:
-    rows = select(seeded, """
+    rows = select(
+        seeded,
+        """
         SELECT ?e WHERE { GRAPH ?g {
           ?m a ekg:Meeting .
           { ?e a schema:Person } UNION { ?e a org:Organization } UNION { ?e a ekg:WorkPackage }
-          UNION { ?e a ekg:Deliverable } UNION { ?e a schema:Event FILTER NOT EXISTS { ?e a ekg:AgendaItem } FILTER NOT EXISTS { ?e a ekg:Meeting } }
+          UNION { ?e a ekg:Deliverable }
+          UNION { ?e a schema:Event
+                  FILTER NOT EXISTS { ?e a ekg:AgendaItem } FILTER NOT EXISTS { ?e a ekg:Meeting } }
           FILTER NOT EXISTS { ?a oa:hasBody ?e }
-        } }""")
+        } }""",
+    )
     assert rows == []
 
 
-SECRETS = ["115510", "954 2955 6769", "95429556769", "41432107108", "41315280988",
-           "43 210 71 08", "31 528 09 88", "43 210 70 42", "8699 5831", "7037 2246", "7037 9729"]
+SECRETS = [
+    "115510",
+    "954 2955 6769",
+    "95429556769",
+    "41432107108",
+    "41315280988",
+    "43 210 71 08",
+    "31 528 09 88",
+    "43 210 70 42",
+    "8699 5831",
+    "7037 2246",
+    "7037 9729",
+]
 
 
 def test_no_secret_reaches_the_store(seeded: Path) -> None:
@@ -168,7 +231,9 @@ def test_item_ending_before_it_starts_is_refused_naming_its_line(tmp_path: Path)
 
 def test_force_stores_a_document_that_does_not_conform(tmp_path: Path) -> None:
     store = str(tmp_path / "s")
-    result = run("import", "--store", store, "--force", str(DATA / "2022-03-01-end-before-start.txt"))
+    result = run(
+        "import", "--store", store, "--force", str(DATA / "2022-03-01-end-before-start.txt")
+    )
     assert result.exit_code == 0
     assert "forced" in result.stderr
     rows = select(Path(store), "SELECT ?ok WHERE { ?g ekg:conforms ?ok }")
@@ -235,8 +300,9 @@ def test_validate_json_report(tmp_path: Path) -> None:
 def test_validate_accepts_rdf_files(tmp_path: Path) -> None:
     ttl = tmp_path / "bad.ttl"
     ttl.write_text(
-        "@prefix schema: <http://schema.org/> . @prefix ekg: <https://w3id.org/escape-kg/ontology#> .\n"
-        "<http://example.org/wp> a ekg:WorkPackage ; schema:identifier \"Work package 2\" .\n"
+        "@prefix schema: <http://schema.org/> .\n"
+        "@prefix ekg: <https://w3id.org/escape-kg/ontology#> .\n"
+        '<http://example.org/wp> a ekg:WorkPackage ; schema:identifier "Work package 2" .\n'
     )
     result = run("validate", str(ttl))
     assert result.exit_code == 1
@@ -273,9 +339,20 @@ def test_query_formats(seeded: Path, tmp_path: Path) -> None:
     assert "WP6" in table.stdout
     rq = tmp_path / "q.rq"
     rq.write_text("ASK { ?d schema:identifier 'D5.3' }")
-    assert run("query", "--store", str(seeded), "--format", "json", str(rq)).stdout.strip().endswith("true}")
-    ttl = run("query", "--store", str(seeded), "--format", "turtle",
-              "CONSTRUCT { ?wp schema:identifier ?id } WHERE { ?wp schema:identifier ?id ; a ekg:WorkPackage }")
+    assert (
+        run("query", "--store", str(seeded), "--format", "json", str(rq))
+        .stdout.strip()
+        .endswith("true}")
+    )
+    ttl = run(
+        "query",
+        "--store",
+        str(seeded),
+        "--format",
+        "turtle",
+        "CONSTRUCT { ?wp schema:identifier ?id } "
+        "WHERE { ?wp schema:identifier ?id ; a ekg:WorkPackage }",
+    )
     assert "WP3" in ttl.stdout
     stdin = run("query", "--store", str(seeded), "--format", "csv", "-", input=query)
     assert stdin.stdout.splitlines()[1] == "WP1"

@@ -21,7 +21,13 @@ OWNERS = {
 }
 # Pure stages must not reach for the store, the validator or the skins.
 PURE = ("sources/", "parse/", "extract/", "redact.py", "model.py", "rdf/")
-IMPURE = {"escape_kg.store", "escape_kg.validate", "escape_kg.api", "escape_kg.cli", "escape_kg.web"}
+IMPURE = {
+    "escape_kg.store",
+    "escape_kg.validate",
+    "escape_kg.api",
+    "escape_kg.cli",
+    "escape_kg.web",
+}
 
 
 def imports(path: Path) -> set[str]:
@@ -48,7 +54,7 @@ def test_heavy_dependencies_have_one_owner(path: Path) -> None:
         top = module.split(".")[0]
         owner = OWNERS.get(top)
         if owner is not None:
-            assert rel(path) == owner or rel(path).startswith(owner) and owner.endswith("/"), (
+            assert rel(path) == owner or (rel(path).startswith(owner) and owner.endswith("/")), (
                 f"{rel(path)} imports {top}; only {owner} may"
             )
 

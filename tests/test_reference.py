@@ -224,4 +224,3 @@ def test_bad_base_is_a_config_error() -> None:
         reference_graph("kg.example.org/id/")
     with pytest.raises(ConfigError):
         load_lexicon("file:///tmp/id/")
-

@@ -56,7 +56,9 @@ def test_named_graphs_still_addressable() -> None:
     store = Store()
     store.replace_graph(EX + "a", triples(2, "a"))
     store.replace_graph(EX + "b", triples(1, "b"))
-    result = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    result = store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    )
     assert [(str(g), int(n)) for g, n in result.rows()] == [(EX + "a", 2), (EX + "b", 1)]  # type: ignore[arg-type]
 
 
@@ -126,7 +128,9 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
 def test_export_then_load_is_isomorphic(fmt: str) -> None:
     source = Store()
     source.replace_graph(EX + "a", triples(3, "a"))
-    source.replace_graph(EX + "b", [*triples(2, "b"), (URIRef(EX + "s"), P, Literal("é\n", lang="fr"))])
+    source.replace_graph(
+        EX + "b", [*triples(2, "b"), (URIRef(EX + "s"), P, Literal("é\n", lang="fr"))]
+    )
     dump = source.dump_bytes(fmt)
     target = Store()
     restored = target.load_dataset(io.BytesIO(dump), fmt)

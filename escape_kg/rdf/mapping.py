@@ -219,7 +219,10 @@ class _Mapper:
         add(it, SCHEMA_name, Literal(item.title))
         add(it, EKG_itemNumber, Literal(item.number))
         add(it, SCHEMA_position, _int(item.position))
-        add(it, EKG_line, _int(item.title_span.line))
+        # The line the item starts on (its times line for a timed item): where a reader
+        # fixes a wrong time. Children start on their title line.
+        start_line = item.span.line if item.span is not None else item.title_span.line
+        add(it, EKG_line, _int(start_line))
         if item.start is not None:
             add(it, SCHEMA_startDate, Literal(item.start, datatype=XSD.dateTime))
         if item.end is not None:

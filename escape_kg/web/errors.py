@@ -22,7 +22,7 @@ from escape_kg.errors import (
     InputError,
     QueryError,
     StoreLockedError,
-    ValidationFailed,
+    ValidationError,
 )
 from escape_kg.web.negotiation import HTML, choose
 
@@ -32,7 +32,7 @@ __all__ = ["WebError", "error_response", "install_error_handlers"]
 _STATUS: tuple[tuple[type[EscapeKGError], int], ...] = (
     (QueryError, 400),
     (InputError, 400),
-    (ValidationFailed, 422),
+    (ValidationError, 422),
     (StoreLockedError, 503),
     (ConfigError, 500),
     (EscapeKGError, 500),
@@ -96,14 +96,20 @@ def _page(status: int, title: str, detail: str, hint: str | None) -> str:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    if exc.status_code == 404 and not isinstance(exc, WebError):
-        detail = f"nothing at {request.url.path}"
+    hint = getattr(exc, "hint", None)
+    if not isinstance(exc, WebError):  # raised by routing, which says little
+        if exc.status_code == 404:
+            detail = f"nothing at {request.url.path}"
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            detail = f"{request.method} is not allowed at {request.url.path}"
+            hint = f"use {allowed}" if allowed else None
     return error_response(
         request,
         exc.status_code,
         detail,
         title=getattr(exc, "title", None),
-        hint=getattr(exc, "hint", None),
+        hint=hint,
         headers=exc.headers,
     )
 

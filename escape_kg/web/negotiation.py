@@ -98,12 +98,13 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges or [MediaRange("*", "*", 1.0)]
 
 
-def _quality(ranges: Sequence[MediaRange], media_type: str) -> float:
-    """The q the client gives ``media_type``: that of the most specific range covering it."""
+def _quality(ranges: Sequence[MediaRange], media_type: str, *, exact: bool = False) -> float:
+    """The q the client gives ``media_type``: that of the most specific range covering it
+    (only a range naming it exactly when ``exact``)."""
     best, q = -1, 0.0
     for r in ranges:
         s = r.specificity(media_type)
-        if s > best:
+        if s > best and (s == 2 or not exact):
             best, q = s, r.q
     return q if best >= 0 else 0.0
 
@@ -112,14 +113,16 @@ def choose(accept: str | None, offers: dict[str, str]) -> str | None:
     """The format name from ``offers`` (name -> media type, preferred first) that
     the Accept header rates highest, ties going to the earlier offer.
 
-    Aliases (``application/json`` for JSON results...) count as the format.
+    Aliases (``application/json`` for JSON results...) count as the format when
+    named exactly; wildcards only ever match the canonical media type.
     Returns None when the client accepts none of them.
     """
     ranges = parse_accept(accept)
     best: str | None = None
     best_q = 0.0
     for name, media in offers.items():
-        q = max(_quality(ranges, m) for m in (media, *_ALIASES.get(name, ())))
+        aliases = (_quality(ranges, m, exact=True) for m in _ALIASES.get(name, ()))
+        q = max([_quality(ranges, media), *aliases])
         if q > best_q:
             best, best_q = name, q
     return best

@@ -23,7 +23,7 @@ from escape_kg.api import KnowledgeGraph
 from escape_kg.errors import QueryError
 from escape_kg.rdf.namespaces import PREFIXES
 
-__all__ = ["GRAMMAR", "Inspection", "UPDATES_OFF", "inspect_query", "query_dataset"]
+__all__ = ["GRAMMAR", "UPDATES_OFF", "Inspection", "inspect_query", "query_dataset"]
 
 GRAMMAR = "https://www.w3.org/TR/sparql11-query/#grammar"
 UPDATES_OFF = "updates are switched off on this endpoint"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import replace
 
 from escape_kg.model import (
     AgendaItem,
@@ -80,6 +79,7 @@ def items() -> tuple[AgendaItem, ...]:
         number="1",
         title="Introduction",
         title_span=span_of("Introduction"),
+        span=span_of("• 10:00 10:10"),
         start=_at(10, 0),
         end=_at(10, 10),
         duration=dt.timedelta(minutes=10),
@@ -89,6 +89,7 @@ def items() -> tuple[AgendaItem, ...]:
         number="2.1",
         title="WP2",
         title_span=span_of("WP2 2m"),
+        span=span_of("• WP2 2m"),
         duration=dt.timedelta(minutes=2),
         notes=(NoteLine("Rucio upload works", span_of("Rucio upload")),),
     )
@@ -96,6 +97,7 @@ def items() -> tuple[AgendaItem, ...]:
         number="2",
         title="Round Table",
         title_span=span_of("Round Table"),
+        span=span_of("• 10:10 10:45"),
         start=_at(10, 10),
         end=_at(10, 45),
         duration=dt.timedelta(minutes=35),
@@ -168,51 +170,3 @@ def meeting(
         topics=(ItemTopic("2.1", WP2),),
         mentions=mentions,
     )
-
-
-def big_meeting(n_items: int = 100, n_mentions: int = 300) -> Meeting:
-    """A synthetic meeting: ``n_items`` timed items, ``n_mentions`` person mentions."""
-    lines = ["Big Meeting"]
-    agenda: list[AgendaItem] = []
-    people: list[Person] = []
-    mentions: list[Mention] = []
-    offset = len(lines[0]) + 1
-    per_item = max(1, n_mentions // n_items)
-    start = _at(8, 0)
-    for i in range(1, n_items + 1):
-        title = f"Item {i}"
-        line_no = len(lines) + 1
-        agenda.append(
-            AgendaItem(
-                number=str(i),
-                title=title,
-                title_span=Span(offset, offset + len(title), line_no),
-                start=start,
-                end=start + dt.timedelta(minutes=5),
-                duration=dt.timedelta(minutes=5),
-            )
-        )
-        start += dt.timedelta(minutes=5)
-        lines.append(title)
-        offset += len(title) + 1
-        for j in range(per_item):
-            name = f"Person{i}x{j} Surname"
-            pref = ref(Kind.PERSON, f"person{i}x{j}-surname")
-            people.append(Person(pref, name))
-            line = f"  said by {name}"
-            s = offset + len("  said by ")
-            mentions.append(Mention(pref, Span(s, s + len(name), len(lines) + 1), name, str(i)))
-            lines.append(line)
-            offset += len(line) + 1
-    text = "\n".join(lines) + "\n"
-    doc = SourceDocument(
-        source=SourceRef("big.txt", hashlib.sha256(text.encode()).hexdigest(), len(text)),
-        format="text",
-        text=text,
-        redactions={},
-    )
-    minutes = ParsedMinutes(doc, "Big Meeting", DATE, "argument", tuple(agenda))
-    return Meeting(minutes=minutes, people=tuple(people), mentions=tuple(mentions))
-
-
-__all__ = ["big_meeting", "meeting", "replace", "span_of"]

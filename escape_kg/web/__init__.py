@@ -1,0 +1,8 @@
+"""The web skin: a FastAPI app built by ``create_app(kg)``; nothing is built at import."""
+
+from __future__ import annotations
+
+from escape_kg.web.app import create_app, serve
+from escape_kg.web.settings import WebSettings
+
+__all__ = ["WebSettings", "create_app", "serve"]

@@ -1,0 +1,240 @@
+"""The /sparql route: the SPARQL 1.1 Protocol (query operation) and the service description."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from escape_kg.api import KnowledgeGraph
+from escape_kg.errors import QueryError
+from escape_kg.web.errors import WebError
+from escape_kg.web.negotiation import (
+    DESCRIPTION_MEDIA,
+    GRAPH_MEDIA,
+    HTML,
+    MEDIA_TYPES,
+    RESULT_MEDIA,
+    choose,
+    format_choice,
+)
+from escape_kg.web.security import UPDATES_OFF, inspect_query, query_dataset
+from escape_kg.web.settings import WebSettings
+
+__all__ = ["sparql_router"]
+
+ALLOW = "GET, HEAD, POST"
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
+# rdflib serialiser names for the service description formats.
+_RDFLIB = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
+_EXAMPLE = """SELECT ?graph (COUNT(*) AS ?triples)
+WHERE { GRAPH ?graph { ?s ?p ?o } }
+GROUP BY ?graph
+ORDER BY ?graph"""
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """The parameters of one protocol request, wherever they came from."""
+
+    queries: list[str]
+    updates: list[str]
+    default_graph_uris: list[str]
+    named_graph_uris: list[str]
+    format: str | None
+
+
+def _params(pairs: Sequence[tuple[str, str]], body_query: str | None = None) -> ProtocolRequest:
+    def values(name: str) -> list[str]:
+        return [v for k, v in pairs if k == name]
+
+    queries = values("query") + ([body_query] if body_query is not None else [])
+    formats = values("format")
+    return ProtocolRequest(
+        queries=queries,
+        updates=values("update"),
+        default_graph_uris=values("default-graph-uri"),
+        named_graph_uris=values("named-graph-uri"),
+        format=format_choice(formats[-1]) if formats else None,
+    )
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) more than ``limit`` bytes without reading them all."""
+    too_big = WebError(
+        413,
+        f"the request body is larger than the limit of {limit:,} bytes",
+        hint="send a shorter query",
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WebError(
+            400, "the request body is not UTF-8", hint="encode the query as UTF-8"
+        ) from exc
+
+
+async def _protocol_request(request: Request, settings: WebSettings) -> ProtocolRequest:
+    url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    if request.method != "POST":
+        return _params(url_pairs)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == UPDATE:
+        raise WebError(400, f"{UPDATES_OFF}: SPARQL updates are not accepted", title="Updates off")
+    if media not in {FORM, QUERY}:
+        raise WebError(
+            415,
+            f"cannot read a request body of type {media or '(none)'!r}",
+            hint=f"POST a query as {QUERY} or as {FORM} with query=...",
+        )
+    body = _decode(await _read_body(request, settings.max_body_bytes))
+    if media == QUERY:
+        return _params(url_pairs, body_query=body)
+    return _params(url_pairs + parse_qsl(body, keep_blank_values=True))
+
+
+def _body_response(request: Request, body: bytes, media_type: str) -> Response:
+    headers = {"Vary": "Accept"}
+    if request.method == "HEAD":
+        headers["content-length"] = str(len(body))
+        body = b""
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _not_acceptable(what: str, offers: dict[str, str]) -> WebError:
+    listed = ", ".join(offers.values())
+    names = ", ".join(offers)
+    return WebError(
+        406,
+        f"cannot give {what} in any media type the request accepts",
+        hint=f"accept one of {listed}, or add format= one of {names}",
+    )
+
+
+def _pick(accept: str | None, fmt: str | None, offers: dict[str, str], what: str) -> str:
+    """The format to answer in: the ``format`` parameter, else Accept. Raises 406."""
+    chosen = _acceptable(accept, fmt, offers)
+    if chosen is None:
+        raise _not_acceptable(what, offers)
+    return chosen
+
+
+def _acceptable(accept: str | None, fmt: str | None, offers: dict[str, str]) -> str | None:
+    if fmt is not None and "/" not in fmt:
+        return fmt if fmt in offers else None
+    return choose(fmt or accept, offers)
+
+
+def _query_form(endpoint: str) -> str:
+    options = "".join(f'<option value="{n}">{n}</option>' for n in MEDIA_TYPES)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>escape-kg SPARQL endpoint</title></head>\n<body>\n"
+        "<h1>SPARQL endpoint</h1>\n"
+        f"<p>Endpoint: <code>{html.escape(endpoint)}</code> (SPARQL 1.1 Protocol; "
+        "read only).</p>\n"
+        '<form method="get" action="">\n'
+        f'<textarea name="query" rows="12" cols="90">{html.escape(_EXAMPLE)}</textarea><br>\n'
+        f'<label>Format <select name="format">{options}</select></label>\n'
+        '<button type="submit">Run</button>\n</form>\n</body></html>\n'
+    )
+
+
+def sparql_router(kg: KnowledgeGraph, settings: WebSettings) -> APIRouter:
+    """The /sparql route over ``kg``: GET, HEAD and POST (form or sparql-query body).
+
+    Without a query, GET answers the service description (Turtle, JSON-LD...) or,
+    for a browser, a query form.
+    """
+    router = APIRouter()
+
+    async def describe(request: Request, fmt: str | None) -> Response:
+        endpoint = str(request.url.replace(query=""))
+        offers = {**DESCRIPTION_MEDIA, "html": HTML}
+        chosen = _pick(request.headers.get("accept"), fmt, offers, "the service description")
+        if chosen == "html":
+            return _body_response(request, _query_form(endpoint).encode(), HTML)
+        graph = await run_in_threadpool(kg.service_description, endpoint)
+        body = graph.serialize(format=_RDFLIB[chosen], encoding="utf-8")
+        return _body_response(request, body, DESCRIPTION_MEDIA[chosen])
+
+    def run(
+        query: str,
+        dataset: tuple[list[str] | None, list[str] | None],
+        accept: str | None,
+        fmt: str | None,
+    ) -> tuple[str, bytes]:
+        result = kg.query(query, default_graphs=dataset[0], named_graphs=dataset[1])
+        kind = result.kind
+        offers = GRAPH_MEDIA if kind == "graph" else RESULT_MEDIA
+        chosen = _acceptable(accept, fmt, offers)
+        if chosen is None:
+            # pyoxigraph results must die on the thread that made them, not in a traceback
+            del result
+            what = (
+                "a CONSTRUCT or DESCRIBE result"
+                if kind == "graph"
+                else f"the {kind.upper()} result"
+            )
+            raise _not_acceptable(what, offers)
+        return MEDIA_TYPES[chosen], result.serialize(chosen)
+
+    @router.api_route("/sparql", methods=["GET", "HEAD", "POST"], response_model=None)
+    async def sparql(request: Request) -> Response:
+        params = await _protocol_request(request, settings)
+        if params.updates:
+            verb = "never runs an update sent with GET" if request.method != "POST" else ""
+            raise WebError(
+                400,
+                f"{UPDATES_OFF}" + (f"; it also {verb}" if verb else ""),
+                title="Updates off",
+                hint="send read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=",
+            )
+        if not params.queries:
+            if request.method == "POST":
+                raise WebError(400, "no query given", hint="send the query as query=...")
+            return await describe(request, params.format)
+        if len(params.queries) > 1:
+            raise WebError(400, "more than one query given", hint="send exactly one query=")
+        query = params.queries[0]
+        if len(query) > settings.max_query_chars:
+            raise WebError(
+                413,
+                f"the query is {len(query):,} characters long; the limit is "
+                f"{settings.max_query_chars:,}",
+                hint="shorten the query",
+            )
+        if not query.strip():
+            raise QueryError("the query is empty", hint="send a SELECT, ASK, CONSTRUCT or DESCRIBE")
+        accept = request.headers.get("accept")
+        # Refuse up front what no query form could satisfy, before any work is done.
+        _pick(accept, params.format, MEDIA_TYPES, "a query result")
+        inspection = await run_in_threadpool(inspect_query, query)
+        dataset = await run_in_threadpool(
+            query_dataset, kg, inspection, params.default_graph_uris, params.named_graph_uris
+        )
+        media, body = await run_in_threadpool(run, query, dataset, accept, params.format)
+        return _body_response(request, body, media)
+
+    return router
