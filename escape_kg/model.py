@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 __all__ = [
     "AgendaItem",
@@ -309,12 +310,14 @@ class Lexicon:
     entries: tuple[LexiconEntry, ...] = ()
 
     def of_kind(self, kind: Kind) -> tuple[LexiconEntry, ...]:
-        """Entries of one kind, in file order."""
+        """Entries of one kind, in ``entries`` order."""
         return tuple(e for e in self.entries if e.ref.kind is kind)
+
+    @cached_property
+    def _by_ref(self) -> dict[EntityRef, LexiconEntry]:
+        # Built once per Lexicon; extraction looks entries up thousands of times.
+        return {entry.ref: entry for entry in self.entries}
 
     def get(self, ref: EntityRef) -> LexiconEntry | None:
         """The entry for ``ref``, or None."""
-        for entry in self.entries:
-            if entry.ref == ref:
-                return entry
-        return None
+        return self._by_ref.get(ref)

@@ -223,8 +223,8 @@ def _assemble(minutes: ParsedMinutes, state: _State) -> Meeting:
     used = {m.entity for m in mentions}
     used |= {t.entity for t in state.topics.values()}
     used |= {m.organisation for m in state.memberships.values()}
-    used |= {d.work_package for d in state.deliverables.values() if d.work_package}
-    used |= {o.parent for o in state.orgs.values() if o.parent is not None and o.ref in used}
+    # A deliverable's WP or a unit's parent organisation is only linked to, not
+    # named: the document's graph describes (and annotates) what the text names.
     wps = sorted(r for r in used if r.kind is Kind.WORK_PACKAGE)
     return Meeting(
         minutes=minutes,
