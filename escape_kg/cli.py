@@ -359,7 +359,12 @@ def graphs(store: Path | None) -> None:
 @main.command()
 @_store_option
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(DUMP_FORMATS)), default="trig", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(DUMP_FORMATS)),
+    default="trig",
+    show_default=True,
+    help="TriG or N-Quads; both keep the named graphs.",
 )
 @click.option(
     "--output",
@@ -418,11 +423,17 @@ def load(store: Path | None, fmt: str | None, file: Path) -> None:
     "--store",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Store folder to serve (default: $ESCAPE_KG_STORE; with neither, the bundled "
-    "example minutes are imported into memory and served).",
+    help="Store folder to serve (default: $ESCAPE_KG_STORE, else the default store if "
+    "it exists; with none of these, the bundled example minutes are served from memory).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on.",
+)
 @click.option(
     "--base",
     default=None,
@@ -432,14 +443,16 @@ def load(store: Path | None, fmt: str | None, file: Path) -> None:
 def serve(store: Path | None, host: str, port: int, base: str | None) -> None:
     """Serve the knowledge graph over HTTP: a read-only SPARQL 1.1 endpoint at /sparql.
 
-    With no --store and no ESCAPE_KG_STORE, serves the bundled example minutes
-    from memory, so `escape-kg serve` works on a fresh install.
+    Serves --store, else $ESCAPE_KG_STORE, else the default store once
+    `escape-kg import` has created it; on a fresh install, with none of these,
+    it serves the bundled example minutes from memory.
     """
     from escape_kg.web import serve as run_server  # fastapi loads only when serving
 
     settings = Settings.load(store=store, base=base)
     console = Console(stderr=True)
-    if store is None and not os.environ.get("ESCAPE_KG_STORE"):
+    chosen = store is not None or bool(os.environ.get("ESCAPE_KG_STORE"))
+    if not chosen and (settings.store is None or not settings.store.exists()):
         kg = KnowledgeGraph.demo(settings)
         console.print("serving the bundled example minutes (in memory; --store DIR serves a store)")
     else:

@@ -52,9 +52,11 @@ def wait_until_up(proc: subprocess.Popen[bytes], url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESCAPE_KG_")}
+    # A fresh data home: no default store exists, so serve falls back to the demo.
+    env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data-home"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "escape_kg", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
