@@ -15,10 +15,18 @@ from rdflib.term import Node
 
 from escape_kg import __version__
 from escape_kg.config import Settings
-from escape_kg.errors import EscapeKGError, InputError, SourceError
+from escape_kg.errors import EscapeKGError, InputError, QueryError, SourceError
 from escape_kg.extract import extract
 from escape_kg.model import Lexicon, Meeting
 from escape_kg.parse import parse_minutes
+from escape_kg.queries import (
+    CatalogueQuery,
+    bind,
+    has_header,
+    load_catalogue,
+    parse_catalogue_query,
+    run_catalogue_query,
+)
 from escape_kg.rdf.iris import Minter
 from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of
 from escape_kg.rdf.namespaces import EKG, PREFIXES
@@ -121,6 +129,7 @@ class KnowledgeGraph:
         self.store = store
         self.minter = Minter(settings.base)
         self._lexicon: Lexicon | None = None
+        self._catalogue: dict[str, CatalogueQuery] | None = None
         self._ensure_vocabularies()
 
     @classmethod
@@ -312,6 +321,33 @@ class KnowledgeGraph:
             named_graphs=named_graphs,
             prefixes=PREFIXES,
         )
+
+    def catalogue(self) -> dict[str, CatalogueQuery]:
+        """The named queries of ``queries/``, by name (read once per KnowledgeGraph)."""
+        if self._catalogue is None:
+            self._catalogue = load_catalogue()
+        return self._catalogue
+
+    def run_named(self, name: str, values: Mapping[str, str] | None = None) -> QueryResult:
+        """Run the catalogue query ``name`` with parameter ``values`` (strings, typed
+        by the query's header and bound as RDF terms, never pasted into its text).
+
+        Raises QueryError for an unknown name, parameter or malformed value.
+        """
+        return run_catalogue_query(self, name, values, catalogue=self.catalogue())
+
+    def run_text(self, text: str, values: Mapping[str, str] | None = None) -> QueryResult:
+        """Run query ``text``; if it has a catalogue header (``# title:``, ``# param:``),
+        its parameters get their defaults or ``values``, as for ``run_named``."""
+        if not has_header(text):
+            if values:
+                raise QueryError(
+                    "--param values need a query with `# param:` lines in its header",
+                    hint="see queries/README.md for the header format",
+                )
+            return self.query(text)
+        query = parse_catalogue_query("query", text)
+        return self.query(query.text, bindings=bind(query, values or {}, self.minter.base))
 
     def graphs(self) -> list[GraphSummary]:
         """Every named graph with its size and, for minutes, title, date and source."""

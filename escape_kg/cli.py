@@ -294,17 +294,70 @@ def _query_text(arg: str) -> str:
     help="table for people; csv/tsv/json/xml (SPARQL results) for SELECT and ASK; "
     "turtle/ntriples/jsonld for CONSTRUCT and DESCRIBE.",
 )
-@click.argument("query")
+@click.option(
+    "--name",
+    "name",
+    default=None,
+    help="Run the catalogue query NAME instead (see `escape-kg queries`).",
+)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of a catalogue query (or of a .rq file with a header); repeatable.",
+)
+@click.argument("query", required=False)
 @_errors_to_exit_codes
-def query(store: Path | None, fmt: str, query: str) -> None:
-    """Run a SPARQL QUERY (text, a .rq file, or - for stdin) over all graphs.
+def query(
+    store: Path | None, fmt: str, name: str | None, params: tuple[str, ...], query: str | None
+) -> None:
+    """Run a SPARQL QUERY (text, a .rq file, or - for stdin) over all graphs,
+    or a named catalogue query with --name NAME --param key=value.
 
     The prefixes schema: ekg: org: oa: prov: dcterms: dcat: skos: fabio:
-    frapo: owl: rdf: rdfs: xsd: are predeclared.
+    frapo: owl: rdf: rdfs: xsd: are predeclared. Parameter values are bound as
+    typed RDF terms, never pasted into the query.
     """
-    text = _query_text(query)
+    values = _key_values(params)
+    if (name is None) == (query is None):
+        raise click.UsageError("give either a QUERY or --name NAME")
     with _open(store) as kg:
-        _print_result(kg.query(text), fmt)
+        if name is not None:
+            result = kg.run_named(name, values)
+        else:
+            assert query is not None
+            result = kg.run_text(_query_text(query), values)
+        _print_result(result, fmt)
+
+
+def _key_values(params: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
+        values[key.strip()] = value
+    return values
+
+
+@main.command("queries")
+@_errors_to_exit_codes
+def queries_() -> None:
+    """List the catalogue of named queries with their parameters and defaults."""
+    kg = KnowledgeGraph.memory(Settings.load())
+    console = _table_console()
+    for entry in sorted(kg.catalogue().values(), key=lambda q: q.name):
+        console.print(f"[bold]{entry.name}[/]: {entry.title}", highlight=False)
+        console.print(f"  {entry.description}", highlight=False, markup=False)
+        for p in entry.parameters:
+            default = "required" if p.default is None else f"default {p.default!r}"
+            console.print(
+                f"  --param {p.name}=<{p.type}>  {p.description} ({default})",
+                highlight=False,
+                markup=False,
+            )
 
 
 def _print_result(result: QueryResult, fmt: str) -> None:

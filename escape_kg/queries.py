@@ -27,6 +27,7 @@ __all__ = [
     "CatalogueQuery",
     "Parameter",
     "bind",
+    "has_header",
     "load_catalogue",
     "parse_catalogue_query",
     "run_catalogue_query",
@@ -120,6 +121,20 @@ def load_catalogue(directory: Path | None = None) -> dict[str, CatalogueQuery]:
         query = parse_catalogue_query(path.stem, path.read_text(encoding="utf-8"), path=str(path))
         catalogue[query.name] = query
     return catalogue
+
+
+def has_header(text: str) -> bool:
+    """True if ``text`` starts with a catalogue header (a ``# title:`` or ``# param:`` line)."""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("#"):
+            return False
+        match = _FIELD.fullmatch(line)
+        if match is not None and match["key"] in ("title", "param"):
+            return True
+    return False
 
 
 def parse_catalogue_query(name: str, text: str, *, path: str | None = None) -> CatalogueQuery:

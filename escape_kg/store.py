@@ -283,7 +283,8 @@ class Store:
                 f"SPARQL syntax error: {exc}",
                 hint="see https://www.w3.org/TR/sparql11-query/#grammar",
             ) from exc
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:
+            # RuntimeError: e.g. a bound variable that is not in the SELECT projection.
             raise QueryError(f"the query failed: {exc}") from exc
         return QueryResult(raw)
 

@@ -390,3 +390,33 @@ def test_folder_import_with_summary(tmp_path: Path) -> None:
     result = run("import", "--store", str(tmp_path / "s"), str(folder))
     assert result.exit_code == 2
     assert "2 file(s): 1 imported, 1 failed" in result.stderr
+
+
+def test_catalogue_query_by_name_with_params(seeded: Path) -> None:
+    result = run(
+        "query", "--store", str(seeded), "--format", "csv",
+        "--name", "wp-term", "--param", "wp=wp/WP2", "--param", "term=DAC21",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "item/3.1," in result.stdout
+
+
+def test_catalogue_file_gets_its_defaults(seeded: Path) -> None:
+    rq = ROOT / "queries" / "speakers-by-institute.rq"
+    result = run("query", "--store", str(seeded), "--format", "csv", str(rq))
+    assert result.exit_code == 0, result.output
+    assert "LAPP IN2P3 / CNRS" in result.stdout
+
+
+def test_bad_param_value_names_the_parameter(seeded: Path) -> None:
+    result = run(
+        "query", "--store", str(seeded), "--name", "events-upcoming", "--param", "after=tomorrow"
+    )
+    assert result.exit_code == 2
+    assert "after" in result.stderr and "date" in result.stderr
+
+
+def test_queries_lists_the_catalogue() -> None:
+    result = run("queries")
+    assert result.exit_code == 0
+    assert "wp-term" in result.stdout and "--param" in result.stdout

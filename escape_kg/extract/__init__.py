@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from escape_kg.extract.cache import per_lexicon
 from escape_kg.extract.events import EventFinder
 from escape_kg.extract.matching import AliasTable, LineIndex
 from escape_kg.extract.organisations import OrgResolver
@@ -186,6 +187,14 @@ def _select(candidates: list[tuple[int, Mention]]) -> list[Mention]:
     return sorted((m for _, m in best.values()), key=lambda m: (m.span.start, m.span.end))
 
 
+@per_lexicon
+def _stop_words(lexicon: Lexicon) -> frozenset[str]:
+    names = [
+        n for e in lexicon.entries if e.ref.kind is not Kind.PERSON for n in (e.name, *e.aliases)
+    ]
+    return stop_words_from(names)
+
+
 def extract(minutes: ParsedMinutes, lexicon: Lexicon) -> Meeting:
     """Everything the minutes say about people, organisations, WPs, deliverables and events.
 
@@ -196,14 +205,11 @@ def extract(minutes: ParsedMinutes, lexicon: Lexicon) -> Meeting:
     """
     text = minutes.document.text
     state = _State(text, LineIndex(text))
-    names = [
-        n for e in lexicon.entries if e.ref.kind is not Kind.PERSON for n in (e.name, *e.aliases)
-    ]
     tools = _Tools(
         lexicon=lexicon,
         orgs=OrgResolver(lexicon),
         finder=EventFinder(lexicon, minutes.title, minutes.date),
-        stop=stop_words_from(names),
+        stop=_stop_words(lexicon),
         table=build_table(lexicon),
     )
     if minutes.title_span is not None:

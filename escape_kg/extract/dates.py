@@ -37,6 +37,16 @@ _FORMS = [
     rf"(?P<m1>{_M})\s+(?P<d1>{_D})(?:,?\s+(?P<y1>{_Y}))?",
 ]
 _PATTERNS = [re.compile(rf"(?<!\w){form}(?!\w)", re.IGNORECASE) for form in _FORMS]
+# Every absolute form has a digit and a month, so a stretch without a digit or without the
+# first three letters of a month skips them all; likewise for the relative words. The few
+# non-ASCII letters case-insensitive ``re`` takes for ASCII ones are folded to them first.
+_MONTH_STEMS = tuple(sorted({m[:3] for m in _MONTHS}))
+_RELATIVE_WORDS = ("week", "tomorrow", "today", "yesterday")
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_DIGIT = re.compile(r"\d")
+# Where an absolute form can start: a day number, a month or "week", after a non-word.
+_STEMS = "|".join(sorted({m[:3] for m in _MONTHS} | {"week"}))
+_FORM_START = re.compile(rf"(?<!\w)(?:\d|{_STEMS})", re.IGNORECASE)
 _RELATIVE = re.compile(r"(?<!\w)(?:(next|last|this)\s+week|tomorrow|today|yesterday)(?!\w)", re.I)
 
 
@@ -79,7 +89,8 @@ def _day(text: str | None) -> int | None:
 
 
 def _month(text: str | None) -> int | None:
-    return _MONTHS[text.rstrip(".").lower()] if text else None
+    # Folded: case-insensitive matching lets "ſep" (long s) or "aprıl" through as months.
+    return _MONTHS[text.rstrip(".").translate(_FOLD).lower()] if text else None
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -114,7 +125,7 @@ def _from_match(m: re.Match[str], ref: dt.date) -> tuple[dt.date, dt.date] | Non
 
 
 def _relative(word: str, ref: dt.date) -> tuple[dt.date, dt.date]:
-    lowered = " ".join(word.lower().split())
+    lowered = " ".join(word.translate(_FOLD).lower().split())
     shift = {"tomorrow": 1, "today": 0, "yesterday": -1}
     if lowered in shift:
         day = ref + dt.timedelta(days=shift[lowered])
@@ -132,15 +143,25 @@ def find_dates(text: str, start: int, end: int, ref: dt.date) -> list[DateHit]:
     Monday to Sunday). Relative forms: "tomorrow", "today", "yesterday", "next/last/this week".
     """
     found: list[DateHit] = []
-    for pattern in _PATTERNS:
-        for m in pattern.finditer(text, start, end):
+    folded = text[start:end].translate(_FOLD).lower()
+    absolute = _DIGIT.search(text, start, end) and any(s in folded for s in _MONTH_STEMS)
+    # Each form is tried only where one can start, skipping what its previous match covered:
+    # the same matches as scanning the whole stretch with it, for a fraction of the work.
+    starts = [m.start() for m in _FORM_START.finditer(text, start, end)] if absolute else []
+    for pattern in _PATTERNS if starts else ():
+        reach = start
+        for pos in starts:
+            if pos < reach or (m := pattern.match(text, pos, end)) is None:
+                continue
+            reach = m.end()
             try:
                 days = _from_match(m, ref)
             except ValueError:
                 continue
             if days is not None:
                 found.append(DateHit(m.start(), m.end(), days[0], days[1]))
-    for m in _RELATIVE.finditer(text, start, end):
+    relative = any(word in folded for word in _RELATIVE_WORDS)
+    for m in _RELATIVE.finditer(text, start, end) if relative else ():
         first, last = _relative(m.group(0), ref)
         found.append(DateHit(m.start(), m.end(), first, last, relative=True))
     kept: list[DateHit] = []

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from escape_kg.extract.cache import per_lexicon
 from escape_kg.extract.dates import DateHit, find_dates
 from escape_kg.extract.matching import Hit
 from escape_kg.extract.things import EVENT_WORDS, derived_aliases, initialisms
@@ -61,6 +62,38 @@ class _Head:
     date: DateHit | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """What the finder needs from the lexicon, derived once per Lexicon."""
+
+    series: tuple[LexiconEntry, ...]
+    events: tuple[LexiconEntry, ...]
+    handles: dict[EntityRef, set[str]]
+    common: set[str]
+
+
+@per_lexicon
+def _index(lexicon: Lexicon) -> _Index:
+    projects = [a for e in lexicon.of_kind(Kind.PROJECT) for a in (e.name, *e.aliases)]
+    series = lexicon.of_kind(Kind.EVENT_SERIES)
+    events = lexicon.of_kind(Kind.EVENT)
+    handles: dict[EntityRef, set[str]] = {}
+    for entry in (*series, *events):
+        names = {entry.name, *entry.aliases} | derived_aliases(entry, projects)
+        own: set[str] = set()
+        for name in names:
+            own |= _tokens(name) | initialisms(name)
+        handles[entry.ref] = own
+    # Words every series shares ("ESCAPE") tell them apart no better than "the".
+    counts: dict[str, int] = {}
+    for entry in series:
+        for tok in handles[entry.ref]:
+            counts[tok] = counts.get(tok, 0) + 1
+    crowd = max(2, len(series) // 3)
+    common = {t for t, n in counts.items() if n > crowd} | _GENERIC
+    return _Index(series, events, handles, common)
+
+
 class EventFinder:
     """Finds events in text, using the lexicon's series and dated events to name them."""
 
@@ -69,23 +102,11 @@ class EventFinder:
         self.date = meeting_date
         self.title = meeting_title
         self.series_key = slugify(meeting_title)
-        projects = [a for e in lexicon.of_kind(Kind.PROJECT) for a in (e.name, *e.aliases)]
-        self._series = lexicon.of_kind(Kind.EVENT_SERIES)
-        self._events = lexicon.of_kind(Kind.EVENT)
-        self._handles: dict[EntityRef, set[str]] = {}
-        for entry in (*self._series, *self._events):
-            names = {entry.name, *entry.aliases} | derived_aliases(entry, projects)
-            handles: set[str] = set()
-            for name in names:
-                handles |= _tokens(name) | initialisms(name)
-            self._handles[entry.ref] = handles
-        # Words every series shares ("ESCAPE") tell them apart no better than "the".
-        counts: dict[str, int] = {}
-        for entry in self._series:
-            for tok in self._handles[entry.ref]:
-                counts[tok] = counts.get(tok, 0) + 1
-        crowd = max(2, len(self._series) // 3)
-        self._common = {t for t, n in counts.items() if n > crowd} | _GENERIC
+        index = _index(lexicon)
+        self._series = index.series
+        self._events = index.events
+        self._handles = index.handles
+        self._common = index.common
         abbrevs = {"TC", "TCM"} | initialisms(meeting_title)
         words = "|".join(["meeting", "call", *sorted(abbrevs, key=len, reverse=True)])
         self._next = re.compile(rf"(?<!\w)[Nn]ext\s+(?:{words})(?!\w)")

@@ -72,6 +72,18 @@ def non_overlapping(hits: Iterable[Hit]) -> list[Hit]:
     return sorted(kept, key=lambda h: h.start)
 
 
+# The only non-ASCII characters that case-insensitive ``re`` matching lets stand for an ASCII
+# letter or digit (checked over all of Unicode in tests/test_extract_units.py).
+_ASCII_TWINS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_WORD_RUN = re.compile(r"\w+")
+_LEAD = re.compile(r"[A-Za-z0-9]\w*")
+
+
+def _fold(text: str) -> str:
+    # One character in, one out: U+0130 is the only one whose lower case is two characters.
+    return text.translate(_ASCII_TWINS).lower()
+
+
 class AliasTable:
     """Finds aliases of known entities in text.
 
@@ -90,17 +102,63 @@ class AliasTable:
             seen.add((alias, ref))
             exact = _is_acronym(alias) and not any_case
             self._pairs.append((alias, ref, _alias_pattern(alias, exact_case=exact)))
+        # Running every alias's pattern over every text is what made matching slow. Instead,
+        # aliases are indexed by the run of word characters they start with, folded to lower
+        # case: a match can only start where the text's own word run is that one, because the
+        # alias continues with a non-word character (or ends there). Aliases not starting with
+        # plain ASCII letters and digits keep a scan of their own.
+        self._index: dict[str, list[int]] = {}
+        self._scanned: list[int] = []
+        for number, (alias, _, _) in enumerate(self._pairs):
+            lead = _LEAD.match(alias)
+            if lead is not None and lead.group().isascii():
+                self._index.setdefault(lead.group().lower(), []).append(number)
+            else:
+                self._scanned.append(number)
+        self._by_key: dict[str, list[EntityRef]] = {}
+        for alias, ref, _ in self._pairs:
+            refs = self._by_key.setdefault(norm_key(alias), [])
+            if ref not in refs:
+                refs.append(ref)
+        for refs in self._by_key.values():
+            refs.sort()
 
     def __len__(self) -> int:
         return len(self._pairs)
 
     def all_hits(self, text: str, start: int = 0, end: int | None = None) -> list[Hit]:
-        """Every occurrence of every alias in ``text[start:end]``, overlaps included."""
+        """Every occurrence of every alias in ``text[start:end]``, overlaps included.
+
+        Hits are listed alias by alias (in table order), each alias's by position.
+        """
         stop = len(text) if end is None else end
-        out: list[Hit] = []
-        for alias, ref, pattern in self._pairs:
+        pairs = self._pairs
+        found: list[tuple[int, int, Hit]] = []
+        for number in self._scanned:
+            alias, ref, pattern = pairs[number]
             for m in pattern.finditer(text, start, stop):
-                out.append(Hit(m.start(), m.end(), ref, alias))
+                found.append((number, m.start(), Hit(m.start(), m.end(), ref, alias)))
+        index = self._index
+        # Folding keeps every offset: each character becomes exactly one.
+        folded = _fold(text[start:stop])
+        for word in _WORD_RUN.finditer(text, start, stop):
+            pos, after = word.span()
+            numbers = index.get(folded[pos - start : after - start])
+            if numbers is None:
+                continue
+            for number in numbers:
+                alias, ref, pattern = pairs[number]
+                there = pattern.match(text, pos, stop)
+                if there is not None:
+                    found.append((number, pos, Hit(pos, there.end(), ref, alias)))
+        found.sort(key=lambda f: (f[0], f[1]))
+        # As with one scan per alias, an alias's next occurrence starts after its last one ends.
+        out: list[Hit] = []
+        ends: dict[int, int] = {}
+        for number, pos, hit in found:
+            if pos >= ends.get(number, -1):
+                out.append(hit)
+                ends[number] = hit.end
         return out
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[Hit]:
@@ -109,8 +167,7 @@ class AliasTable:
 
     def whole(self, text: str) -> list[EntityRef]:
         """The refs whose alias equals ``text`` ignoring case, spaces and punctuation."""
-        key = norm_key(text)
-        return sorted({ref for alias, ref, _ in self._pairs if norm_key(alias) == key})
+        return list(self._by_key.get(norm_key(text), ()))
 
 
 def first_refs(hits: Sequence[Hit]) -> list[EntityRef]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from escape_kg.extract.cache import per_lexicon
 from escape_kg.extract.matching import AliasTable, Hit, non_overlapping, norm_key
 from escape_kg.model import EntityRef, Kind, Lexicon, LexiconEntry, Organisation
 from escape_kg.rdf.iris import slugify
@@ -26,15 +27,20 @@ class Resolved:
     parent: Organisation | None = None
 
 
+@per_lexicon
+def _org_tables(lexicon: Lexicon) -> tuple[dict[EntityRef, LexiconEntry], AliasTable]:
+    entries = {e.ref: e for e in lexicon.of_kind(Kind.ORGANISATION)}
+    pairs = [(a, e.ref) for e in entries.values() for a in (e.name, *e.aliases)]
+    pairs += [(e.ref.key, e.ref) for e in entries.values()]
+    # Affiliations are written loosely ("infn"), so acronyms match in any case here.
+    return entries, AliasTable(pairs, any_case=True)
+
+
 class OrgResolver:
     """Maps affiliations as written ("LAPP IN2P3 / CNRS") to organisations of the lexicon."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self._entries = {e.ref: e for e in lexicon.of_kind(Kind.ORGANISATION)}
-        pairs = [(a, e.ref) for e in self._entries.values() for a in (e.name, *e.aliases)]
-        pairs += [(e.ref.key, e.ref) for e in self._entries.values()]
-        # Affiliations are written loosely ("infn"), so acronyms match in any case here.
-        self._table = AliasTable(pairs, any_case=True)
+        self._entries, self._table = _org_tables(lexicon)
 
     def entry(self, ref: EntityRef) -> LexiconEntry | None:
         """The lexicon entry of a known organisation."""

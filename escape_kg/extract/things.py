@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from escape_kg.extract.cache import per_lexicon
 from escape_kg.extract.matching import AliasTable, norm_key
 from escape_kg.model import EntityRef, Kind, Lexicon, LexiconEntry, Thing
 
@@ -67,12 +68,14 @@ def _winner(refs: list[EntityRef], alias: str, lexicon: Lexicon) -> EntityRef:
     return min(pool, key=lambda r: (_KIND_ORDER.index(r.kind), r.key))
 
 
+@per_lexicon
 def build_table(lexicon: Lexicon) -> AliasTable:
     """The alias table used on notes and titles: every lexicon entry except deliverables.
 
     Aliases shaped like identifiers ("WP2", "D5.3") are left to the dedicated patterns, and an
     alias naming several entries goes to one: the entry it is the name of, else by kind
-    (a WP acronym before a service, a service before an organisation...).
+    (a WP acronym before a service, a service before an organisation...). Built once per
+    Lexicon object; later calls return the same table.
     """
     projects = [a for e in lexicon.of_kind(Kind.PROJECT) for a in (e.name, *e.aliases)]
     candidates: dict[str, list[EntityRef]] = {}
