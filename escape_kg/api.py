@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Literal
 
@@ -14,11 +16,14 @@ from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
 from escape_kg import __version__
+from escape_kg import views
 from escape_kg.config import Settings
+from escape_kg.describe import Description, describe
 from escape_kg.errors import EscapeKGError, InputError, QueryError, SourceError
 from escape_kg.extract import extract
 from escape_kg.model import Lexicon, Meeting
 from escape_kg.parse import parse_minutes
+from escape_kg.pool import Answer, QueryJob, QueryPool, execute
 from escape_kg.queries import (
     CatalogueQuery,
     bind,
@@ -32,10 +37,20 @@ from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of
 from escape_kg.rdf.namespaces import EKG, PREFIXES
 from escape_kg.rdf.reference import load_lexicon, ontology_graph, reference_graph
 from escape_kg.redact import redact
-from escape_kg.resources import example_date, example_minutes
+from escape_kg.registry import (
+    GRAPH_DOCUMENTS,
+    JSON_DOCUMENTS,
+    DatasetStatistics,
+    RegistryProblem,
+    RegistryURLs,
+    dataset_statistics,
+    registration_problems,
+)
+from escape_kg.resources import example_date, example_minutes, ontology_files
 from escape_kg.sources import read_source
-from escape_kg.store import GRAPH_FORMATS, RESULT_FORMATS, GraphInfo, QueryResult, Store
+from escape_kg.store import GRAPH_FORMATS, RESULT_FORMATS, GraphInfo, Limits, QueryResult, Store
 from escape_kg.validate import ValidationReport, validate_graph
+from escape_kg.views import Overview, Page, SearchHit
 
 __all__ = ["BuiltDocument", "GraphSummary", "ImportOutcome", "KnowledgeGraph", "Status"]
 
@@ -130,6 +145,8 @@ class KnowledgeGraph:
         self.minter = Minter(settings.base)
         self._lexicon: Lexicon | None = None
         self._catalogue: dict[str, CatalogueQuery] | None = None
+        self._pool: QueryPool | None = None
+        self._stats: tuple[int, DatasetStatistics] | None = None
         self._ensure_vocabularies()
 
     @classmethod
@@ -143,8 +160,7 @@ class KnowledgeGraph:
     @classmethod
     def memory(cls, settings: Settings | None = None) -> KnowledgeGraph:
         """An in-memory knowledge graph (for tests and one-off checks)."""
-        base = settings or Settings()
-        return cls(Settings(store=None, base=base.base, max_bytes=base.max_bytes), Store(None))
+        return cls(replace(settings or Settings(), store=None), Store(None))
 
     @classmethod
     def demo(cls, settings: Settings | None = None) -> KnowledgeGraph:
@@ -322,6 +338,138 @@ class KnowledgeGraph:
             prefixes=PREFIXES,
         )
 
+    # -- linked data: what the web pages and resolvable IRIs show -------------
+
+    def describe(self, iri: str) -> Description | None:
+        """What the store says about ``iri`` (outgoing triples, at most 500 incoming
+        links, labels of linked resources, named graphs), or None if nothing."""
+        return describe(self.query, iri)
+
+    def page(self, iri: str) -> Page | None:
+        """The read model of the HTML page of ``iri`` (None if the store does not know it)."""
+        return views.page(self.query, self.minter, iri)
+
+    def overview(self) -> Overview:
+        """Counts of meetings, people, organisations and mentions, and the latest meetings."""
+        return views.overview(self.query)
+
+    def search(self, text: str) -> tuple[list[SearchHit], bool]:
+        """Resources whose name contains ``text`` (any case), and whether there were more."""
+        return views.search(self.query, text)
+
+    def ontology(self) -> tuple[Graph, str]:
+        """The escape-kg ontology as a graph, and its Turtle source text."""
+        return ontology_graph(), "\n".join(p.read_text("utf-8") for p in ontology_files())
+
+    # -- serving: time-limited reads, token-guarded writes ----------------------
+
+    @property
+    def limits(self) -> Limits:
+        """The most one served answer may hold (rows or triples, and bytes)."""
+        return Limits(self.settings.max_result_rows, self.settings.max_result_bytes)
+
+    def start_query_workers(self) -> None:
+        """Run ``run_query`` in ``settings.query_workers`` worker processes from now on,
+        each query stopped after ``settings.query_timeout`` seconds (0 workers: no-op)."""
+        if self._pool is None and self.settings.query_workers > 0:
+            self._pool = QueryPool(
+                self.store,
+                workers=self.settings.query_workers,
+                timeout=self.settings.query_timeout,
+                limits=self.limits,
+            )
+            self._pool.start()
+
+    def stop_query_workers(self) -> None:
+        """Stop the worker processes; ``run_query`` runs in this process again."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    @property
+    def queries_running(self) -> int:
+        """How many queries the workers are running right now (0 without workers)."""
+        return 0 if self._pool is None else self._pool.busy
+
+    def run_query(
+        self,
+        sparql: str,
+        *,
+        result_format: str | None,
+        graph_format: str | None,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> Answer:
+        """Run a read query for a client and serialise its answer: SELECT/ASK in
+        ``result_format``, CONSTRUCT/DESCRIBE in ``graph_format`` (None: the answer
+        comes back with no format and no body, for the caller to refuse).
+
+        With query workers started, the query runs in one of them and is stopped
+        after the time limit; without, it runs here with no limit. Raises
+        QueryError, QueryTimeoutError, ResultTooLargeError, StoreError.
+        """
+        job = QueryJob(
+            sparql,
+            result_format,
+            graph_format,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            bindings={name: term.n3() for name, term in (bindings or {}).items()},
+            prefixes=PREFIXES,
+        )
+        if self._pool is None:
+            return execute(self.store, job, self.limits)
+        return self._pool.run(job)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around every served write: pause the workers, then let them see the result."""
+        if self._pool is None:
+            yield
+            self.store.flush()
+            return
+        with self._pool.writing():
+            yield
+            self.store.flush()
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update (all of it or nothing), with the project's prefixes.
+
+        Callers decide what is allowed (LOAD, SERVICE) before calling. Raises
+        QueryError for a malformed update, StoreError when writing fails.
+        """
+        with self._writing():
+            self.store.update(sparql, prefixes=PREFIXES)
+
+    def put_graph(self, graph: str | None, data: bytes, fmt: str, *, merge: bool = False) -> bool:
+        """Replace (``merge``: add to) graph ``graph`` (None: the default graph) with
+        RDF ``data`` in ``fmt`` (turtle, ntriples, jsonld, rdfxml).
+
+        Returns True if the named graph is new. Raises SourceError for data that
+        does not parse, StoreError when writing fails.
+        """
+        with self._writing():
+            return self.store.put_graph(graph, data, fmt, merge=merge)
+
+    def delete_graph(self, graph: str | None) -> bool:
+        """Remove a named graph (None: empty the default graph).
+
+        Returns False if the named graph did not exist (nothing changed).
+        """
+        if graph is not None and not self.has_graph(graph):
+            return False
+        with self._writing():
+            self.store.update("DROP SILENT " + ("DEFAULT" if graph is None else f"GRAPH <{graph}>"))
+        return True
+
+    def graph_bytes(self, graph: str | None, fmt: str) -> bytes:
+        """One graph (None: the default graph) in ``fmt``, within the result limits.
+
+        Raises ResultTooLargeError past them.
+        """
+        return self.store.graph_bytes(graph, fmt, self.limits)
+
     def catalogue(self) -> dict[str, CatalogueQuery]:
         """The named queries of ``queries/``, by name (read once per KnowledgeGraph)."""
         if self._catalogue is None:
@@ -411,6 +559,46 @@ class KnowledgeGraph:
             g.add((graph, VOID.triples, RdfLiteral(info.triples)))
         return g
 
+    # -- registry metadata ---------------------------------------------------------
+
+    def dataset_statistics(self) -> DatasetStatistics:
+        """What the store holds (sizes, partitions, dates), recounted when its size changes."""
+        size = self.store.quad_count()
+        if self._stats is None or self._stats[0] != size:
+            self._stats = (size, dataset_statistics(self))
+        return self._stats[1]
+
+    def registry_urls(self, root: str | None = None) -> RegistryURLs:
+        """The served URLs: ``settings.public_url``, else ``root``, else the local default."""
+        return RegistryURLs.of(self.settings, root)
+
+    def registry_graph(self, name: str, urls: RegistryURLs) -> Graph:
+        """The RDF registry document ``name``: "dcat-ap", "void" or "sd".
+
+        Raises EscapeKGError for another name.
+        """
+        if name == "sd":
+            return self.service_description(urls.sparql)
+        build = GRAPH_DOCUMENTS.get(name)
+        if build is None:
+            raise EscapeKGError(
+                f"unknown registry document {name!r}",
+                hint="use one of: " + ", ".join([*GRAPH_DOCUMENTS, "sd", *JSON_DOCUMENTS]),
+            )
+        return build(self.dataset_statistics(), self.settings, urls)
+
+    def registry_document(self, name: str, urls: RegistryURLs) -> str:
+        """Registry document ``name`` as text: Turtle for "dcat-ap", "void" and "sd";
+        JSON-LD for "schemaorg"; JSON for "eosc". Raises EscapeKGError for another name."""
+        build = JSON_DOCUMENTS.get(name)
+        if build is None:
+            return self.registry_graph(name, urls).serialize(format="turtle")
+        return json.dumps(build(self.dataset_statistics(), self.settings, urls), indent=2)
+
+    def registry_problems(self, urls: RegistryURLs) -> list[RegistryProblem]:
+        """What would keep registries from accepting the documents, each with its fix."""
+        return registration_problems(self.dataset_statistics(), self.settings, urls)
+
     def _summary(self, info: GraphInfo, detail: Mapping[str, str]) -> GraphSummary:
         kind: Literal["minutes", "reference", "ontology", "other"] = "other"
         if info.iri == str(self.minter.reference_graph):
@@ -435,7 +623,8 @@ class KnowledgeGraph:
         return graphs
 
     def close(self) -> None:
-        """Flush pending writes and release the store."""
+        """Stop the query workers, flush pending writes and release the store."""
+        self.stop_query_workers()
         self.store.close()
 
     def __enter__(self) -> KnowledgeGraph:

@@ -492,9 +492,40 @@ def load(store: Path | None, fmt: str | None, file: Path) -> None:
     default=None,
     help="Base of minted IRIs (default: $ESCAPE_KG_BASE, else https://w3id.org/escape-kg/id/).",
 )
+@click.option(
+    "--query-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Stop a query after this long (default: $ESCAPE_KG_QUERY_TIMEOUT, else 30).",
+)
+@click.option(
+    "--query-workers",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Processes that run queries (default: $ESCAPE_KG_QUERY_WORKERS, else 2; "
+    "0 runs them in the server, with no time limit).",
+)
+@click.option(
+    "--allow-updates",
+    is_flag=True,
+    default=False,
+    help="Accept SPARQL updates and Graph Store writes from clients that send the "
+    "bearer token in $ESCAPE_KG_TOKEN (refused to start without one).",
+)
 @_errors_to_exit_codes
-def serve(store: Path | None, host: str, port: int, base: str | None) -> None:
-    """Serve the knowledge graph over HTTP: a read-only SPARQL 1.1 endpoint at /sparql.
+def serve(
+    store: Path | None,
+    host: str,
+    port: int,
+    base: str | None,
+    query_timeout: float | None,
+    query_workers: int | None,
+    allow_updates: bool,
+) -> None:
+    """Serve the knowledge graph over HTTP: a SPARQL 1.1 endpoint at /sparql
+    (read only unless --allow-updates) and the Graph Store Protocol at /store.
 
     Serves --store, else $ESCAPE_KG_STORE, else the default store once
     `escape-kg import` has created it; on a fresh install, with none of these,
@@ -502,7 +533,13 @@ def serve(store: Path | None, host: str, port: int, base: str | None) -> None:
     """
     from escape_kg.web import serve as run_server  # fastapi loads only when serving
 
-    settings = Settings.load(store=store, base=base)
+    settings = Settings.load(
+        store=store,
+        base=base,
+        query_timeout=query_timeout,
+        query_workers=query_workers,
+        allow_updates=True if allow_updates else None,
+    )
     console = Console(stderr=True)
     chosen = store is not None or bool(os.environ.get("ESCAPE_KG_STORE"))
     if not chosen and (settings.store is None or not settings.store.exists()):
@@ -512,6 +549,12 @@ def serve(store: Path | None, host: str, port: int, base: str | None) -> None:
         kg = KnowledgeGraph.open(settings)
     shown = f"[{host}]" if ":" in host else host
     console.print(f"SPARQL endpoint: http://{shown}:{port}/sparql", highlight=False)
+    writes = "on (bearer token required)" if settings.allow_updates else "off"
+    console.print(
+        f"query time limit {settings.query_timeout:g} s, {settings.query_workers} worker(s); "
+        f"updates {writes}",
+        highlight=False,
+    )
     run_server(kg, host=host, port=port)
 
 

@@ -10,6 +10,8 @@ turn them into exit codes (cli.py) and status codes (web/)::
      │    └── ParseError        readable, but not minutes (no agenda, no date, ...)
      ├── ValidationError        the graph violates the shapes (carries the report)
      ├── QueryError             a SPARQL query is malformed or refused
+     │    ├── QueryTimeoutError a query ran past the time limit and was stopped
+     │    └── ResultTooLargeError  an answer exceeds the row or byte cap
      └── StoreError             the store cannot be opened, read or written
           └── StoreLockedError  another process holds the store
 """
@@ -27,6 +29,8 @@ __all__ = [
     "InputError",
     "ParseError",
     "QueryError",
+    "QueryTimeoutError",
+    "ResultTooLargeError",
     "SourceError",
     "StoreError",
     "StoreLockedError",
@@ -95,6 +99,14 @@ class ValidationError(EscapeKGError):
 
 class QueryError(EscapeKGError):
     """A SPARQL query is malformed, refused, or failed in the engine."""
+
+
+class QueryTimeoutError(QueryError):
+    """A query ran longer than the time limit; the process running it was stopped."""
+
+
+class ResultTooLargeError(QueryError):
+    """An answer has more rows (triples) or bytes than the server sends."""
 
 
 class StoreError(EscapeKGError):

@@ -7,8 +7,10 @@ rdflib terms, so nothing else needs to know which engine runs underneath.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO, Literal
 
@@ -17,9 +19,23 @@ from rdflib import BNode, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
-from escape_kg.errors import QueryError, StoreError, StoreLockedError
+from escape_kg.errors import (
+    QueryError,
+    ResultTooLargeError,
+    SourceError,
+    StoreError,
+    StoreLockedError,
+)
 
-__all__ = ["DUMP_FORMATS", "GRAPH_FORMATS", "RESULT_FORMATS", "GraphInfo", "QueryResult", "Store"]
+__all__ = [
+    "DUMP_FORMATS",
+    "GRAPH_FORMATS",
+    "RESULT_FORMATS",
+    "GraphInfo",
+    "Limits",
+    "QueryResult",
+    "Store",
+]
 
 Term = URIRef | BNode | RdfLiteral
 
@@ -68,6 +84,81 @@ def _to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"cannot bind {term!r} as an RDF term")
+
+
+def _json_term(term: object) -> dict[str, object]:
+    """One term in the SPARQL 1.1 Query Results JSON Format."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        parts = ("subject", "predicate", "object")
+        return {"type": "triple", "value": {k: _json_term(getattr(term, k)) for k in parts}}
+    raise TypeError(f"unsupported term from the store: {term!r}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most one answer may hold: ``rows`` solutions or triples, ``bytes`` serialised."""
+
+    rows: int
+    bytes: int
+
+    def too_many_rows(self) -> ResultTooLargeError:
+        """The error for an answer with more than ``rows`` rows or triples."""
+        return ResultTooLargeError(
+            f"the answer has more than {self.rows:,} rows (or triples), the most this server sends",
+            hint="add LIMIT (and OFFSET to page through the rest), or narrow the query",
+        )
+
+
+class _CappedBuffer(io.RawIOBase):
+    """A byte sink that refuses to grow past ``limit`` (pyoxigraph writes into it)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.overflow = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        chunk = bytes(data)  # type: ignore[call-overload]
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self.overflow = True
+            raise OSError("result size limit reached")  # aborts the serialiser
+        self.parts.append(chunk)
+        return len(chunk)
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _capped(write: object, limits: Limits) -> bytes:
+    """Run ``write(sink)`` into a capped buffer; ResultTooLargeError past ``limits.bytes``."""
+    sink = _CappedBuffer(limits.bytes)
+    try:
+        write(sink)  # type: ignore[operator]
+    except OSError as exc:
+        if not sink.overflow:
+            raise
+        raise ResultTooLargeError(
+            f"the answer is larger than {limits.bytes:,} bytes, the most this server sends",
+            hint="add LIMIT (and OFFSET to page through the rest), or select fewer variables",
+        ) from exc
+    return sink.value()
 
 
 @dataclass(frozen=True)
@@ -144,6 +235,44 @@ class QueryResult:
         assert out is not None
         return out
 
+    def serialize_capped(self, fmt: str, limits: Limits) -> bytes:
+        """Like ``serialize``, refusing answers past ``limits``.
+
+        Raises ResultTooLargeError (nothing partial is returned) or QueryError.
+        """
+        if self.kind == "ask":
+            return self.serialize(fmt)
+        if self.kind == "graph":
+            gfmt = GRAPH_FORMATS.get(fmt)
+            if gfmt is None:
+                return self.serialize(fmt)  # raises the unknown-format error
+            assert isinstance(self._raw, ox.QueryTriples)
+            triples = list(islice(self._raw, limits.rows + 1))
+            if len(triples) > limits.rows:
+                raise limits.too_many_rows()
+            return _capped(lambda sink: ox.serialize(triples, sink, gfmt), limits)
+        rfmt = RESULT_FORMATS.get(fmt)
+        if rfmt is None:
+            return self.serialize(fmt)
+        assert isinstance(self._raw, ox.QuerySolutions)
+        names = self.variables
+        # pyoxigraph cannot count rows while it serialises, so the rows are taken
+        # first (at most one past the cap), written as JSON, and re-read by its
+        # serialiser for the other formats.
+        solutions = list(islice(self._raw, limits.rows + 1))
+        if len(solutions) > limits.rows:
+            raise limits.too_many_rows()
+        bindings = [{n: _json_term(s[n]) for n in names if s[n] is not None} for s in solutions]
+        doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
+        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        if fmt == "json":
+            if len(data) > limits.bytes:
+                return _capped(lambda sink: sink.write(data), limits)
+            return data
+        reread = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+        assert isinstance(reread, ox.QuerySolutions)
+        return _capped(lambda sink: reread.serialize(sink, rfmt), limits)
+
 
 class Store:
     """A quad store; ``Store(None)`` is in memory, ``Store(path)`` lives in a folder.
@@ -174,7 +303,96 @@ class Store:
                 "or choose another one with --store / ESCAPE_KG_STORE",
             ) from exc
 
+    @classmethod
+    def read_only(cls, path: Path) -> Store:
+        """A read-only handle on the store folder ``path``, which another process may
+        hold open for writing; it sees the data flushed when it was opened.
+
+        Raises StoreError when the folder holds no store.
+        """
+        store = cls.__new__(cls)
+        store.path = None  # nothing to flush
+        try:
+            store._store = ox.Store.read_only(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store {path} for reading: {exc}") from exc
+        return store
+
+    @classmethod
+    def from_dump(cls, data: bytes, fmt: str = "nquads") -> Store:
+        """An in-memory store holding a dump made by ``dump_bytes``."""
+        store = cls(None)
+        store._store.load(data, format=DUMP_FORMATS[fmt])
+        return store
+
     # -- writing ----------------------------------------------------------
+
+    def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
+        """Run a SPARQL 1.1 Update in one transaction (all of it or nothing).
+
+        Raises QueryError for a syntax error or an update the engine refuses,
+        StoreError when writing fails.
+        """
+        try:
+            self._store.update(sparql, prefixes=dict(prefixes or {}))
+        except SyntaxError as exc:
+            raise QueryError(
+                f"SPARQL update syntax error: {exc}",
+                hint="see https://www.w3.org/TR/sparql11-update/#grammar",
+            ) from exc
+        except (ValueError, RuntimeError) as exc:
+            raise QueryError(f"the update failed: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(
+                f"writing to the store failed: {exc}",
+                hint="check free disk space and that the store folder is writable",
+            ) from exc
+
+    def put_graph(self, graph: str | None, data: bytes, fmt: str, *, merge: bool = False) -> bool:
+        """Replace (or, with ``merge``, add to) one graph with RDF ``data`` in ``fmt``
+        (turtle/ntriples/jsonld/rdfxml), in one transaction. ``graph`` None is the
+        default graph. Returns True if the named graph did not exist before.
+
+        Raises SourceError when ``data`` does not parse, StoreError when writing fails.
+        """
+        target = "DEFAULT" if graph is None else f"GRAPH <{graph}>"
+        base = graph or "urn:escape-kg:default"
+        try:
+            quads = list(
+                ox.parse(
+                    data,
+                    format=GRAPH_FORMATS[fmt],
+                    base_iri=base,
+                    without_named_graphs=True,
+                    rename_blank_nodes=True,
+                )
+            )
+        except (SyntaxError, ValueError) as exc:
+            raise SourceError(
+                f"the request body does not parse as {fmt}: {exc}",
+                hint="send a graph in the format named by Content-Type",
+            ) from exc
+        created = graph is not None and not self.has_graph(graph)
+        body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+        steps = [] if merge else [f"DROP SILENT {target}"]
+        if graph is not None:
+            steps.append(f"CREATE SILENT GRAPH <{graph}>")
+        wrapped = body if graph is None else f"GRAPH <{graph}> {{\n{body}\n}}"
+        steps.append(f"INSERT DATA {{ {wrapped} }}")
+        self._update(" ;\n".join(steps))
+        return created
+
+    def graph_bytes(self, graph: str | None, fmt: str, limits: Limits) -> bytes:
+        """One graph (None: the default graph) serialised in ``fmt``, within ``limits``.
+
+        Raises ResultTooLargeError past the limits.
+        """
+        name = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        quads = islice(self._store.quads_for_pattern(None, None, None, name), limits.rows + 1)
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        if len(triples) > limits.rows:
+            raise limits.too_many_rows()
+        return _capped(lambda sink: ox.serialize(triples, sink, GRAPH_FORMATS[fmt]), limits)
 
     def replace_graph(self, graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         """Make ``graph`` hold exactly ``triples``, in one transaction.

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import pyshacl
@@ -15,10 +16,17 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from escape_kg.checks import TWINS
+from escape_kg.rdf.docstore import DocumentStore
 from escape_kg.rdf.namespaces import EKG, OA, ORG, PREFIXES, RDF, SCHEMA, XSD
 from escape_kg.resources import shape_files
 
-__all__ = ["ValidationReport", "ValidationResult", "shapes_graph", "validate_graph"]
+__all__ = [
+    "ValidationReport",
+    "ValidationResult",
+    "shapes_graph",
+    "validate_graph",
+    "validate_with",
+]
 
 Severity = Literal["Violation", "Warning", "Info"]
 
@@ -119,7 +127,8 @@ class ValidationReport:
 @cache
 def shapes_graph() -> Graph:
     """Every bundled shapes file parsed into one graph (parsed once per process)."""
-    graph = Graph()
+    # pySHACL reads the shapes graph thousands of times per run: the lean store pays.
+    graph = Graph(DocumentStore())
     for path in shape_files():
         graph.parse(path, format="turtle")
     return graph
@@ -128,7 +137,7 @@ def shapes_graph() -> Graph:
 @cache
 def _shapes_without_twinned_sparql() -> Graph:
     """The shapes with each SHACL-SPARQL constraint that has a Python twin switched off."""
-    graph = Graph()
+    graph = Graph(DocumentStore())
     graph += shapes_graph()
     for constraint in TWINS:
         graph.add((URIRef(constraint), SH.deactivated, RDFLiteral(True)))
@@ -171,6 +180,45 @@ def validate_graph(
         conforms=not any(r.severity == "Violation" for r in results),
         results=results,
         source_path=source_path,
+        _texts=tuple(t for _, t in pairs),
+    )
+
+
+@cache
+def _shapes_in(folder: Path) -> Graph:
+    """The shapes files of ``folder`` parsed into one graph (once per process)."""
+    graph = Graph()
+    for path in sorted(folder.glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def validate_with(data: Graph, shapes_dir: Path) -> ValidationReport:
+    """Validates ``data`` against the shapes files (``*.ttl``) of ``shapes_dir``,
+    for graphs other than minutes (the registry metadata checks its DCAT-AP this way).
+
+    Returns the report; ``data`` is left unchanged. Raises FileNotFoundError if the
+    folder holds no shapes.
+    """
+    shapes = _shapes_in(shapes_dir.resolve())
+    if not len(shapes):
+        raise FileNotFoundError(f"no SHACL shapes (*.ttl) in {shapes_dir}")
+    _, report, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
+    )
+    report_graph = cast(Graph, report)
+    reader = _Reader(data, shapes)
+    pairs = sorted(
+        (
+            reader.result(report_graph, node)
+            for node in report_graph.subjects(RDF.type, SH.ValidationResult)
+        ),
+        key=_sort_key,
+    )
+    results = tuple(r for r, _ in pairs)
+    return ValidationReport(
+        conforms=not any(r.severity == "Violation" for r in results),
+        results=results,
         _texts=tuple(t for _, t in pairs),
     )
 

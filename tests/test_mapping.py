@@ -223,3 +223,32 @@ def test_repeated_identical_mention_is_kept_once() -> None:
     again = Mention(IAN, span_of("Ian Bird"), "Ian Bird", "1")
     g = meeting_graph(replace(m, mentions=(*m.mentions, again)), Minter(BASE), ImportInfo(AT, "x"))
     assert len(list(g.subjects(RDF.type, EKG.Mention))) == len(m.mentions)
+
+
+def test_document_graph_answers_every_lookup_like_an_rdflib_memory_graph() -> None:
+    # The mapper's lean store must find the same triples as rdflib's own store for
+    # every pattern shape pySHACL, the reports and the API use.
+    lean = _graph()
+    plain = Graph()
+    for triple in lean:
+        plain.add(triple)
+    assert len(lean) == len(plain) > 0
+    mention = next(lean.subjects(RDF.type, EKG.Mention))
+    target = lean.value(mention, OA.hasTarget)
+    patterns = [
+        (mention, None, None),
+        (mention, OA.hasTarget, None),
+        (mention, OA.hasTarget, target),
+        (mention, None, target),
+        (None, RDF.type, EKG.Mention),
+        (None, OA.hasTarget, None),
+        (None, None, target),
+        (None, None, None),
+    ]
+    for pattern in patterns:
+        assert set(lean.triples(pattern)) == set(plain.triples(pattern)), pattern
+    lean.remove((mention, None, None))
+    plain.remove((mention, None, None))
+    assert set(lean) == set(plain)
+    assert len(lean) == len(plain)
+    assert set(lean.triples((None, None, target))) == set()

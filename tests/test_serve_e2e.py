@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _server import demo_server
 from rdflib import Graph
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
-STARTUP_LIMIT = 60.0  # seconds; the demo imports the example minutes first
 MEETINGS = "SELECT ?m ?date WHERE { ?m a ekg:Meeting ; dcterms:date ?date }"
 
 
@@ -28,48 +22,11 @@ def ask(client: SPARQLWrapper) -> Any:
     return client.queryAndConvert()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until_up(proc: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + STARTUP_LIMIT
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        try:  # doubles as the pause between polls, and notices a server that died
-            proc.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            continue
-        raise AssertionError(f"escape-kg serve exited with {proc.returncode}")
-    raise AssertionError(f"escape-kg serve did not answer within {STARTUP_LIMIT} s")
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESCAPE_KG_")}
     # A fresh data home: no default store exists, so serve falls back to the demo.
-    env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data-home"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "escape_kg", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/sparql"
-    try:
-        wait_until_up(proc, url)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with demo_server(tmp_path_factory.mktemp("data-home")) as root:
+        yield root + "/sparql"
 
 
 def test_select_as_json_through_sparqlwrapper(endpoint: str) -> None:

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from escape_kg.api import KnowledgeGraph
-from escape_kg.web import WebSettings, create_app
+from escape_kg.config import Settings
+from escape_kg.web import create_app
 
 EX = Namespace("http://example.org/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -35,8 +36,8 @@ def parse_rdf(data: bytes | str, rdflib_format: str) -> Graph:
         return Graph().parse(data=data, format=rdflib_format)
 
 
-def make_kg() -> KnowledgeGraph:
-    kg = KnowledgeGraph.memory()
+def make_kg(settings: Settings | None = None) -> KnowledgeGraph:
+    kg = KnowledgeGraph.memory(settings)
     kg.load(DATA, "trig")
     return kg
 
@@ -206,23 +207,28 @@ def test_service_is_refused(client: TestClient, query: str) -> None:
 
 def test_updates_are_refused_everywhere(client: TestClient) -> None:
     drop = f"DROP GRAPH <{G1}>"
+    update_body = {"content-type": "application/sparql-update"}
     answers = [
-        client.get("/sparql", params={"query": "LOAD <http://127.0.0.1:9/x.ttl>"}),
-        client.get("/sparql", params={"update": drop}),
         client.post("/sparql", data={"update": drop}),
-        client.post(
-            "/sparql", content=drop.encode(), headers={"content-type": "application/sparql-update"}
-        ),
+        client.post("/sparql", content=drop.encode(), headers=update_body),
+        client.post("/update", data={"update": drop}),
     ]
     for r in answers:
-        assert r.status_code == 400
-        assert "updates are switched off" in r.json()["error"]["detail"]
+        assert r.status_code == 403
+        error = r.json()["error"]
+        assert "updates are switched off" in error["detail"]
+        assert "--allow-updates" in error["hint"]
+    # an update sent as a query, or with GET, is never run
+    as_query = client.get("/sparql", params={"query": drop})
+    assert as_query.status_code == 400
+    assert "not run" in as_query.json()["error"]["detail"]
+    assert client.get("/sparql", params={"update": drop}).status_code == 400
     assert values(client.get("/sparql", params={"query": SELECT})) == ["one", "two"]
 
 
 def test_limits_give_413() -> None:
-    settings = WebSettings(max_body_bytes=200, max_query_chars=100)
-    with TestClient(create_app(make_kg(), settings)) as c:
+    settings = Settings(max_body_bytes=200, max_query_chars=100)
+    with TestClient(create_app(make_kg(settings))) as c:
         long_query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 100
         r = c.get("/sparql", params={"query": long_query})
         assert r.status_code == 413

@@ -3,6 +3,5 @@
 from __future__ import annotations
 
 from escape_kg.web.app import create_app, serve
-from escape_kg.web.settings import WebSettings
 
-__all__ = ["WebSettings", "create_app", "serve"]
+__all__ = ["create_app", "serve"]

@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from escape_kg import __version__
 from escape_kg.api import KnowledgeGraph
+from escape_kg.web.catalogue import catalogue_router
 from escape_kg.web.errors import install_error_handlers
-from escape_kg.web.settings import WebSettings
+from escape_kg.web.graphstore import graph_store_router
 from escape_kg.web.sparql import sparql_router
 
 __all__ = ["create_app", "serve"]
 
 
-def create_app(kg: KnowledgeGraph, settings: WebSettings | None = None) -> FastAPI:
-    """A new web app serving ``kg``: /sparql (read only), with CORS for reads.
+def create_app(kg: KnowledgeGraph) -> FastAPI:
+    """A new web app serving ``kg`` under ``kg.settings``: /sparql (read only unless
+    updates are on), /update and /store, with CORS for reads.
 
-    Nothing is shared between apps, so tests can build one per store.
+    While the app runs (its lifespan), queries go to worker processes that stop
+    them at the time limit. Nothing is shared between apps, so tests can build
+    one per store.
     """
-    settings = settings or WebSettings()
+    settings = kg.settings
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        kg.start_query_workers()
+        try:
+            yield
+        finally:
+            kg.stop_query_workers()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="escape-kg",
         version=__version__,
         docs_url=None,
@@ -28,6 +45,8 @@ def create_app(kg: KnowledgeGraph, settings: WebSettings | None = None) -> FastA
         openapi_url=None,
     )
     app.include_router(sparql_router(kg, settings))
+    app.include_router(graph_store_router(kg, settings))
+    app.include_router(catalogue_router(kg))
     install_error_handlers(app)
     app.add_middleware(
         CORSMiddleware,
@@ -38,8 +57,8 @@ def create_app(kg: KnowledgeGraph, settings: WebSettings | None = None) -> FastA
     return app
 
 
-def serve(kg: KnowledgeGraph, *, host: str, port: int, settings: WebSettings | None = None) -> None:
+def serve(kg: KnowledgeGraph, *, host: str, port: int) -> None:
     """Run the app with uvicorn until interrupted (Ctrl-C or SIGTERM)."""
     import uvicorn  # only the serving process needs it
 
-    uvicorn.run(create_app(kg, settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(kg), host=host, port=port, log_level="info")

@@ -21,6 +21,8 @@ from escape_kg.errors import (
     EscapeKGError,
     InputError,
     QueryError,
+    QueryTimeoutError,
+    ResultTooLargeError,
     StoreLockedError,
     ValidationError,
 )
@@ -29,7 +31,11 @@ from escape_kg.web.negotiation import HTML, choose
 __all__ = ["WebError", "error_response", "install_error_handlers"]
 
 # Library errors -> status codes; the first matching class (in order) wins.
+# A runaway query is the server declining (503); an answer past the caps is the request
+# asking for more than the server sends (413: no status names a too-large response).
 _STATUS: tuple[tuple[type[EscapeKGError], int], ...] = (
+    (QueryTimeoutError, 503),
+    (ResultTooLargeError, 413),
     (QueryError, 400),
     (InputError, 400),
     (ValidationError, 422),
@@ -117,8 +123,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _library_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EscapeKGError)
     status = next(code for cls, code in _STATUS if isinstance(exc, cls))
-    detail = exc.message if status < 500 else "the server could not complete the request"
-    hint = exc.hint if status < 500 else None
+    # Server faults stay vague (paths, engine internals); a timeout is the client's business.
+    public = status < 500 or isinstance(exc, QueryTimeoutError)
+    detail = exc.message if public else "the server could not complete the request"
+    hint = exc.hint if public else None
     return error_response(request, status, detail, hint=hint)
 
 

@@ -1,4 +1,5 @@
-"""Query inspection before anything runs: refuse SERVICE, updates (LOAD...) and unknown graphs.
+"""Inspection before anything runs: refuse SERVICE and LOAD (unless allow-listed), updates
+sent as queries, and unknown graphs.
 
 The decisions are made on rdflib's parse tree of the query, never by matching
 text. Parsing costs ~15 ms, so a query whose text cannot contain any of the
@@ -15,7 +16,7 @@ from functools import lru_cache
 from urllib.parse import urljoin
 
 from pyparsing import ParseBaseException, ParseResults
-from rdflib import URIRef
+from rdflib import URIRef, Variable
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -23,9 +24,17 @@ from escape_kg.api import KnowledgeGraph
 from escape_kg.errors import QueryError
 from escape_kg.rdf.namespaces import PREFIXES
 
-__all__ = ["GRAMMAR", "UPDATES_OFF", "Inspection", "inspect_query", "query_dataset"]
+__all__ = [
+    "GRAMMAR",
+    "UPDATES_OFF",
+    "Inspection",
+    "inspect_query",
+    "inspect_update",
+    "query_dataset",
+]
 
 GRAMMAR = "https://www.w3.org/TR/sparql11-query/#grammar"
+UPDATE_GRAMMAR = "https://www.w3.org/TR/sparql11-update/#grammar"
 UPDATES_OFF = "updates are switched off on this endpoint"
 
 # Every word a SERVICE, a dataset clause or an update must contain. SPARQL keywords
@@ -61,12 +70,12 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
-def _syntax_error(text: str, exc: ParseBaseException) -> QueryError:
+def _syntax_error(text: str, exc: ParseBaseException, grammar: str = GRAMMAR) -> QueryError:
     pointer = " " * (max(exc.col, 1) - 1) + "^"
     return QueryError(
         f"SPARQL syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}\n"
         f"  {exc.line}\n  {pointer}",
-        hint=f"check the query against the SPARQL 1.1 grammar: {GRAMMAR}",
+        hint=f"check it against the SPARQL 1.1 grammar: {grammar}",
     )
 
 
@@ -82,9 +91,9 @@ def _nodes(tree: object) -> Iterator[CompValue]:
             stack.extend(node)
 
 
-def _resolver(prologue: Sequence[object]) -> dict[str, str]:
-    prefixes = dict(PREFIXES)
-    base = ""
+def _resolver(prologue: Sequence[object], start: dict[str, str] | None = None) -> dict[str, str]:
+    prefixes = dict(start) if start is not None else dict(PREFIXES)
+    base = prefixes.get("\0base", "")
     for decl in prologue:
         if not isinstance(decl, CompValue):
             continue
@@ -96,24 +105,43 @@ def _resolver(prologue: Sequence[object]) -> dict[str, str]:
     return prefixes
 
 
-def _iri(term: object, names: dict[str, str]) -> str:
+def _iri(term: object, names: dict[str, str], where: str = "a FROM clause") -> str:
     if isinstance(term, CompValue) and term.name == "pname":
         prefix = str(_field(term, "prefix") or "")
         if prefix not in names:
-            raise QueryError(f"undeclared prefix {prefix!r} in a FROM clause")
+            raise QueryError(f"undeclared prefix {prefix!r} in {where}")
         return names[prefix] + str(_field(term, "localname") or "")
     if isinstance(term, URIRef):
         return urljoin(names["\0base"], str(term))
-    raise QueryError(f"cannot read the graph name {term!r} in a FROM clause")
+    raise QueryError(f"cannot read the IRI {term!r} in {where}")
+
+
+def _check_services(tree: object, names: dict[str, str], allowed: tuple[str, ...]) -> None:
+    """Raise QueryError for a SERVICE whose endpoint is not in ``allowed``."""
+    for node in _nodes(tree):
+        if node.name != "ServiceGraphPattern":
+            continue
+        term = _field(node, "term")
+        endpoint = _iri(term, names, "SERVICE") if not isinstance(term, Variable) else None
+        if endpoint is not None and endpoint in allowed:
+            continue
+        shown = f"<{endpoint}>" if endpoint is not None else str(term)
+        raise QueryError(
+            f"SERVICE {shown} refused: this endpoint only sends requests to the SPARQL "
+            "services its operator listed" + (f" ({', '.join(allowed)})" if allowed else " (none)"),
+            hint="run the federated query from your own client or endpoint, which can "
+            "call this one; the operator can list endpoints in ESCAPE_KG_SERVICE_ALLOW",
+        )
 
 
 @lru_cache(maxsize=512)
-def inspect_query(text: str) -> Inspection:
+def inspect_query(text: str, service_allow: tuple[str, ...] = ()) -> Inspection:
     """Check a query before it runs; returns the graphs of its FROM / FROM NAMED.
 
     Raises QueryError for a syntax error (with line, column and a link to the
-    grammar), a SERVICE call (no server-side request to another host, ever) and
-    an update (LOAD, INSERT...: updates are off). Results are cached by text.
+    grammar), a SERVICE call to an endpoint not in ``service_allow`` (no other
+    server-side request to another host, ever) and an update sent as a query.
+    Results are cached by text and allow-list.
     """
     if not _KEYWORDS.search(_unescape(text)):
         return Inspection()
@@ -127,18 +155,13 @@ def inspect_query(text: str) -> Inspection:
             except ParseBaseException:
                 raise error from exc
             raise QueryError(
-                f"this is a SPARQL update; {UPDATES_OFF}",
-                hint="send read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE)",
+                "this is a SPARQL update, sent as a query; it was not run",
+                hint="send updates as update= (or application/sparql-update) with POST, "
+                "on a server started with --allow-updates; queries are SELECT, ASK, "
+                "CONSTRUCT, DESCRIBE",
             ) from exc
-    for node in _nodes(query):
-        if node.name == "ServiceGraphPattern":
-            raise QueryError(
-                f"SERVICE <{_field(node, 'term')}> refused: this endpoint never sends "
-                "requests to other SPARQL services",
-                hint="run the federated query from your own client or endpoint, "
-                "which can call this one",
-            )
     names = _resolver(prologue)
+    _check_services(query, names, service_allow)
     defaults: list[str] = []
     named: list[str] = []
     for clause in _field(query, "datasetClause") or ():  # type: ignore[attr-defined]
@@ -147,6 +170,42 @@ def inspect_query(text: str) -> Inspection:
         else:
             named.append(_iri(_field(clause, "named"), names))
     return Inspection(tuple(defaults), tuple(named))
+
+
+@lru_cache(maxsize=128)
+def inspect_update(
+    text: str, service_allow: tuple[str, ...] = (), load_allow: tuple[str, ...] = ()
+) -> None:
+    """Check an update before it runs.
+
+    Raises QueryError for a syntax error, a LOAD of a document not in
+    ``load_allow`` and a SERVICE to an endpoint not in ``service_allow``.
+    """
+    with _PARSE_LOCK:
+        try:
+            tree = parseUpdate(text)
+        except ParseBaseException as exc:
+            raise _syntax_error(text, exc, UPDATE_GRAMMAR) from exc
+    names = dict(PREFIXES)
+    names["\0base"] = ""
+    prologues = list(_field(tree, "prologue") or [])  # type: ignore[call-overload]
+    operations: list[object] = list(_field(tree, "request") or [])  # type: ignore[call-overload]
+    for i, operation in enumerate(operations):
+        # Prefixes carry forward to later operations, never back to earlier ones.
+        if i < len(prologues):
+            names = _resolver(prologues[i], names)
+        _check_services(operation, names, service_allow)
+        for node in _nodes(operation):
+            if node.name != "Load":
+                continue
+            source = _iri(_field(node, "iri"), names, "LOAD")
+            if source not in load_allow:
+                raise QueryError(
+                    f"LOAD <{source}> refused: this endpoint only fetches the documents "
+                    "its operator listed" + (f" ({', '.join(load_allow)})" if load_allow else ""),
+                    hint="upload the data yourself with PUT or POST /store?graph=...; the "
+                    "operator can list documents in ESCAPE_KG_LOAD_ALLOW",
+                )
 
 
 def query_dataset(

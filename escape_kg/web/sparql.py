@@ -1,4 +1,5 @@
-"""The /sparql route: the SPARQL 1.1 Protocol (query operation) and the service description."""
+"""The /sparql and /update routes: the SPARQL 1.1 Protocol (query and update operations)
+and the service description."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from escape_kg.api import KnowledgeGraph
+from escape_kg.config import Settings
 from escape_kg.errors import QueryError
+from escape_kg.web.auth import require_writer
 from escape_kg.web.errors import WebError
 from escape_kg.web.negotiation import (
     DESCRIPTION_MEDIA,
@@ -23,8 +26,8 @@ from escape_kg.web.negotiation import (
     choose,
     format_choice,
 )
-from escape_kg.web.security import UPDATES_OFF, inspect_query, query_dataset
-from escape_kg.web.settings import WebSettings
+from escape_kg.web.pages import query_page
+from escape_kg.web.security import inspect_query, inspect_update, query_dataset
 
 __all__ = ["sparql_router"]
 
@@ -95,22 +98,26 @@ def _decode(body: bytes) -> str:
         ) from exc
 
 
-async def _protocol_request(request: Request, settings: WebSettings) -> ProtocolRequest:
+async def _protocol_request(request: Request, settings: Settings) -> ProtocolRequest:
     url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
     if request.method != "POST":
         return _params(url_pairs)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media == UPDATE:
-        raise WebError(400, f"{UPDATES_OFF}: SPARQL updates are not accepted", title="Updates off")
-    if media not in {FORM, QUERY}:
+    if media not in {FORM, QUERY, UPDATE}:
         raise WebError(
             415,
             f"cannot read a request body of type {media or '(none)'!r}",
-            hint=f"POST a query as {QUERY} or as {FORM} with query=...",
+            hint=f"POST a query as {QUERY} or as {FORM} with query=... "
+            f"(an update as {UPDATE} or update=...)",
         )
+    if media == UPDATE:
+        # Refuse before reading the body: whoever may not write learns nothing more.
+        require_writer(request, settings)
     body = _decode(await _read_body(request, settings.max_body_bytes))
     if media == QUERY:
         return _params(url_pairs, body_query=body)
+    if media == UPDATE:
+        return _params([*url_pairs, ("update", body)])
     return _params(url_pairs + parse_qsl(body, keep_blank_values=True))
 
 
@@ -161,8 +168,9 @@ def _query_form(endpoint: str) -> str:
     )
 
 
-def sparql_router(kg: KnowledgeGraph, settings: WebSettings) -> APIRouter:
-    """The /sparql route over ``kg``: GET, HEAD and POST (form or sparql-query body).
+def sparql_router(kg: KnowledgeGraph, settings: Settings) -> APIRouter:
+    """The /sparql route over ``kg``: GET, HEAD and POST (form, sparql-query or, when
+    updates are on, sparql-update body), and POST /update for updates only.
 
     Without a query, GET answers the service description (Turtle, JSON-LD...) or,
     for a browser, a query form.
@@ -174,7 +182,7 @@ def sparql_router(kg: KnowledgeGraph, settings: WebSettings) -> APIRouter:
         offers = {**DESCRIPTION_MEDIA, "html": HTML}
         chosen = _pick(request.headers.get("accept"), fmt, offers, "the service description")
         if chosen == "html":
-            return _body_response(request, _query_form(endpoint).encode(), HTML)
+            return query_page(request, kg)
         graph = await run_in_threadpool(kg.service_description, endpoint)
         body = graph.serialize(format=_RDFLIB[chosen], encoding="utf-8")
         return _body_response(request, body, DESCRIPTION_MEDIA[chosen])
@@ -185,32 +193,62 @@ def sparql_router(kg: KnowledgeGraph, settings: WebSettings) -> APIRouter:
         accept: str | None,
         fmt: str | None,
     ) -> tuple[str, bytes]:
-        result = kg.query(query, default_graphs=dataset[0], named_graphs=dataset[1])
-        kind = result.kind
-        offers = GRAPH_MEDIA if kind == "graph" else RESULT_MEDIA
-        chosen = _acceptable(accept, fmt, offers)
-        if chosen is None:
-            # pyoxigraph results must die on the thread that made them, not in a traceback
-            del result
-            what = (
-                "a CONSTRUCT or DESCRIBE result"
-                if kind == "graph"
-                else f"the {kind.upper()} result"
+        # Both formats are chosen before the run: only the worker learns the query form.
+        answer = kg.run_query(
+            query,
+            result_format=_acceptable(accept, fmt, RESULT_MEDIA),
+            graph_format=_acceptable(accept, fmt, GRAPH_MEDIA),
+            default_graphs=dataset[0],
+            named_graphs=dataset[1],
+        )
+        if answer.format is None:
+            graph = answer.kind == "graph"
+            what = "a CONSTRUCT or DESCRIBE result" if graph else f"the {answer.kind} result"
+            raise _not_acceptable(what, GRAPH_MEDIA if graph else RESULT_MEDIA)
+        return MEDIA_TYPES[answer.format], answer.body
+
+    async def update(request: Request, params: ProtocolRequest) -> Response:
+        if request.method != "POST":
+            raise WebError(
+                400,
+                "an update sent with GET is never run",
+                hint="POST it as update=... or as application/sparql-update",
             )
-            raise _not_acceptable(what, offers)
-        return MEDIA_TYPES[chosen], result.serialize(chosen)
+        require_writer(request, settings)
+        if params.queries or len(params.updates) != 1:
+            raise WebError(400, "send exactly one update= and no query=")
+        text = params.updates[0]
+        if len(text) > settings.max_query_chars:
+            raise WebError(
+                413,
+                f"the update is {len(text):,} characters long; the limit is "
+                f"{settings.max_query_chars:,}",
+                hint="split it, or upload data with PUT/POST /store?graph=...",
+            )
+        if params.default_graph_uris or params.named_graph_uris:
+            raise WebError(
+                400,
+                "using-graph-uri / using-named-graph-uri are not supported here",
+                hint="name the graphs in the update itself (WITH, USING, GRAPH)",
+            )
+        await run_in_threadpool(inspect_update, text, settings.service_allow, settings.load_allow)
+        await run_in_threadpool(kg.update, text)
+        return Response(status_code=204)
+
+    @router.api_route("/update", methods=["POST"], response_model=None)
+    async def update_only(request: Request) -> Response:
+        params = await _protocol_request(request, settings)
+        if params.queries and not params.updates:
+            raise WebError(400, "/update runs updates only", hint="send queries to /sparql")
+        if not params.updates:
+            raise WebError(400, "no update given", hint="send the update as update=...")
+        return await update(request, params)
 
     @router.api_route("/sparql", methods=["GET", "HEAD", "POST"], response_model=None)
     async def sparql(request: Request) -> Response:
         params = await _protocol_request(request, settings)
         if params.updates:
-            verb = "never runs an update sent with GET" if request.method != "POST" else ""
-            raise WebError(
-                400,
-                f"{UPDATES_OFF}" + (f"; it also {verb}" if verb else ""),
-                title="Updates off",
-                hint="send read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=",
-            )
+            return await update(request, params)
         if not params.queries:
             if request.method == "POST":
                 raise WebError(400, "no query given", hint="send the query as query=...")
@@ -230,7 +268,7 @@ def sparql_router(kg: KnowledgeGraph, settings: WebSettings) -> APIRouter:
         accept = request.headers.get("accept")
         # Refuse up front what no query form could satisfy, before any work is done.
         _pick(accept, params.format, MEDIA_TYPES, "a query result")
-        inspection = await run_in_threadpool(inspect_query, query)
+        inspection = await run_in_threadpool(inspect_query, query, settings.service_allow)
         dataset = await run_in_threadpool(
             query_dataset, kg, inspection, params.default_graph_uris, params.named_graph_uris
         )

@@ -1,0 +1,160 @@
+"""What the store says about one IRI: its description, as served at that IRI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from rdflib import BNode, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
+
+from escape_kg.rdf.namespaces import EKG, PREFIXES, RDF, RDFS, SCHEMA
+from escape_kg.store import QueryResult
+
+__all__ = ["INCOMING_LIMIT", "Description", "Querier", "describe"]
+
+# A hub (org/cern, a work package) can be the object of thousands of triples; a
+# description lists this many and says when there were more.
+INCOMING_LIMIT = 500
+# Hash IRIs (mention#target -> mention#quote) nest this deep at most in our mapping.
+_HASH_DEPTH = 3
+
+Term = URIRef | BNode | RdfLiteral
+Triple = tuple[URIRef, URIRef, Term]
+
+
+class Querier(Protocol):
+    """Runs one SPARQL query with pre-bound variables (``KnowledgeGraph.query``)."""
+
+    def __call__(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """The answer to ``sparql``; raises QueryError for a malformed query."""
+        ...
+
+
+@dataclass(frozen=True)
+class Description:
+    """One resource as the store knows it.
+
+    ``outgoing`` holds the triples of the resource and of its hash IRIs
+    (``<x#target>``...), which are served with it; ``incoming`` the subjects
+    and predicates that point at it (at most ``INCOMING_LIMIT``, with
+    ``incoming_truncated`` set when there were more); ``labels`` the names of
+    every resource either list mentions; ``graphs`` the named graphs that hold
+    any of these statements.
+    """
+
+    iri: URIRef
+    outgoing: tuple[Triple, ...]
+    incoming: tuple[tuple[URIRef, URIRef], ...]
+    labels: tuple[tuple[URIRef, URIRef, RdfLiteral], ...]
+    graphs: tuple[URIRef, ...]
+    incoming_truncated: bool = False
+
+    @property
+    def types(self) -> tuple[URIRef, ...]:
+        """The rdf:type values of the resource itself, sorted."""
+        found = {o for s, p, o in self.outgoing if s == self.iri and p == RDF.type}
+        return tuple(sorted(o for o in found if isinstance(o, URIRef)))
+
+    def label(self, node: Node) -> str | None:
+        """The name (schema:name, else rdfs:label) of ``node``, or None."""
+        own = [(s, p, o) for s, p, o in self.outgoing if p in (SCHEMA.name, RDFS.label)]
+        found = [(p, str(o)) for s, p, o in [*self.labels, *own] if s == node]
+        names = sorted(text for p, text in found if p == SCHEMA.name)
+        others = sorted(text for p, text in found if p != SCHEMA.name)
+        return next(iter(names or others), None)
+
+    def values(self, predicate: URIRef) -> list[Term]:
+        """The objects of ``predicate`` on the resource itself, in a stable order."""
+        found = [o for s, p, o in self.outgoing if s == self.iri and p == predicate]
+        return sorted(found, key=lambda t: (str(t), t.n3()))
+
+    def graph(self) -> Graph:
+        """The description as RDF: outgoing and incoming triples, the labels of linked
+        resources, and ``<iri> ekg:describedIn <graph>`` for each named graph."""
+        g = Graph()
+        for prefix, namespace in PREFIXES.items():
+            g.bind(prefix, namespace)
+        for triple in self.outgoing:
+            g.add(triple)
+        for subject, predicate in self.incoming:
+            g.add((subject, predicate, self.iri))
+        for triple in self.labels:
+            g.add(triple)
+        for named in self.graphs:
+            g.add((self.iri, EKG.describedIn, named))
+        return g
+
+
+def _uri(node: object) -> URIRef | None:
+    return node if isinstance(node, URIRef) else None
+
+
+def _outgoing(query: Querier, iri: URIRef) -> list[Triple]:
+    triples: list[Triple] = []
+    seen: set[URIRef] = set()
+    frontier = [iri]
+    hash_prefix = f"{iri}#"
+    for _ in range(_HASH_DEPTH + 1):
+        following: list[URIRef] = []
+        for subject in frontier:
+            seen.add(subject)
+            result = query("SELECT DISTINCT ?x ?p ?o WHERE { ?x ?p ?o }", bindings={"x": subject})
+            for _x, p, o in result.rows():
+                if not isinstance(p, URIRef) or o is None:
+                    continue
+                triples.append((subject, p, o))
+                child = _uri(o)
+                if child is not None and child.startswith(hash_prefix) and child not in seen:
+                    following.append(child)
+        frontier = sorted(set(following))
+        if not frontier:
+            break
+    return triples
+
+
+def describe(query: Querier, iri: str) -> Description | None:
+    """The description of ``iri``, or None when no triple names it as subject or object.
+
+    Raises QueryError if the store refuses a query (not expected for a valid IRI).
+    """
+    node = URIRef(iri)
+    outgoing = _outgoing(query, node)
+    incoming: list[tuple[URIRef, URIRef]] = []
+    rows = query(
+        f"SELECT DISTINCT ?x ?s ?p WHERE {{ ?s ?p ?x }} ORDER BY ?p ?s LIMIT {INCOMING_LIMIT + 1}",
+        bindings={"x": node},
+    ).rows()
+    for _x, s, p in rows:
+        if isinstance(s, URIRef) and isinstance(p, URIRef):
+            incoming.append((s, p))
+    if not outgoing and not incoming:
+        return None
+    truncated = len(incoming) > INCOMING_LIMIT
+    incoming = incoming[:INCOMING_LIMIT]
+    linked = {o for _s, _p, o in outgoing if isinstance(o, URIRef)} | {s for s, _p in incoming}
+    linked.add(node)
+    labels: set[tuple[URIRef, URIRef, RdfLiteral]] = set()
+    for sparql in (
+        "SELECT DISTINCT ?x ?r ?lp ?l WHERE { ?x ?p ?r . ?r ?lp ?l "
+        "VALUES ?lp { schema:name rdfs:label } }",
+        "SELECT DISTINCT ?x ?r ?lp ?l WHERE { ?r ?p ?x . ?r ?lp ?l "
+        "VALUES ?lp { schema:name rdfs:label } }",
+    ):
+        for _x, r, lp, lit in query(sparql, bindings={"x": node}).rows():
+            if r in linked and isinstance(r, URIRef) and isinstance(lit, RdfLiteral):
+                labels.add((r, SCHEMA.name if lp == SCHEMA.name else RDFS.label, lit))
+    graphs = query(
+        "SELECT DISTINCT ?x ?g WHERE { GRAPH ?g { { ?x ?p ?o } UNION { ?s ?p ?x } } } ORDER BY ?g",
+        bindings={"x": node},
+    ).rows()
+    return Description(
+        node,
+        tuple(outgoing),
+        tuple(incoming),
+        tuple(sorted(labels)),
+        tuple(g for _x, g in graphs if isinstance(g, URIRef)),
+        truncated,
+    )

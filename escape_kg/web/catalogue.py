@@ -1,0 +1,149 @@
+"""The /queries routes: the named query catalogue, and each query run by name with typed values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Request
+from rdflib import Literal
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from escape_kg.api import KnowledgeGraph
+from escape_kg.queries import CatalogueQuery
+from escape_kg.web.errors import WebError
+from escape_kg.web.negotiation import GRAPH_MEDIA, HTML, RESULT_MEDIA, choose, format_choice
+from escape_kg.web.pages import (
+    assets_router,
+    catalogue_entry,
+    catalogue_page,
+    respond,
+    results_page,
+)
+
+__all__ = ["catalogue_router"]
+
+# What the list can be given as, preferred first.
+LIST_MEDIA: dict[str, str] = {"json": "application/json", "html": HTML}
+# Download links offered for a query's results, in this order.
+DOWNLOADS = ("csv", "tsv", "json", "xml")
+
+
+def _pick(accept: str | None, fmt: str | None, offers: dict[str, str]) -> str | None:
+    """The offer named by ``format`` (a name or a media type), else the best for Accept."""
+    if fmt is not None and "/" not in fmt:
+        return fmt if fmt in offers else None
+    return choose(fmt or accept, offers)
+
+
+def _not_acceptable(what: str, offers: dict[str, str]) -> WebError:
+    return WebError(
+        406,
+        f"cannot give {what} in any media type the request accepts",
+        hint=f"accept one of {', '.join(offers.values())}, or add format= one of "
+        + ", ".join(offers),
+    )
+
+
+def _format_param(pairs: list[tuple[str, str]]) -> str | None:
+    formats = [v for k, v in pairs if k == "format"]
+    return format_choice(formats[-1]) if formats else None
+
+
+def _values(query: CatalogueQuery, pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The parameter values of the query string (``format`` aside); each given once."""
+    values: dict[str, str] = {}
+    for key, value in pairs:
+        if key == "format":
+            continue
+        if key in values:
+            raise WebError(
+                400,
+                f"the parameter {key!r} of {query.name!r} is given more than once",
+                hint=f"give {key}= once",
+            )
+        values[key] = value
+    return values
+
+
+def _link(base: str, values: dict[str, str], fmt: str | None = None) -> str:
+    pairs = [*values.items(), *([("format", fmt)] if fmt else [])]
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def catalogue_router(kg: KnowledgeGraph) -> APIRouter:
+    """The routes over ``kg``'s catalogue: GET/HEAD /queries and /queries/{name};
+    also the query page's static files (/static/...).
+
+    Unknown query names get 404; bad parameter values 400 naming the parameter
+    (raised by the library, which binds values as typed RDF terms).
+    """
+    router = APIRouter()
+    router.include_router(assets_router())
+
+    @router.api_route("/queries", methods=["GET", "HEAD"], response_model=None)
+    async def list_queries(request: Request) -> Response:
+        fmt = _format_param(parse_qsl(request.url.query, keep_blank_values=True))
+        chosen = _pick(request.headers.get("accept"), fmt, LIST_MEDIA)
+        if chosen is None:
+            raise _not_acceptable("the catalogue", LIST_MEDIA)
+        entries = []
+        for query in kg.catalogue().values():
+            entry = catalogue_entry(query)
+            url = str(request.url_for("catalogue_query", name=query.name))
+            entry["links"] = {"self": url} | {f: _link(url, {}, f) for f in (*DOWNLOADS, "html")}
+            entries.append(entry)
+        if chosen == "html":
+            return respond(request, catalogue_page(entries))
+        body = json.dumps({"queries": entries}, ensure_ascii=False, indent=1)
+        return respond(request, body, LIST_MEDIA["json"])
+
+    def answer(
+        query: CatalogueQuery, values: dict[str, str], accept: str | None, fmt: str | None, url: str
+    ) -> tuple[str, bytes]:
+        # pyoxigraph results must be read and dropped on the thread that made them.
+        result = kg.run_named(query.name, values)
+        offers = {**(GRAPH_MEDIA if result.kind == "graph" else RESULT_MEDIA), "html": HTML}
+        chosen = _pick(accept, fmt, offers)
+        if chosen is None:
+            del result
+            raise _not_acceptable(f"the results of {query.name!r}", offers)
+        if chosen != "html":
+            return offers[chosen], result.serialize(chosen)
+        order = GRAPH_MEDIA if result.kind == "graph" else DOWNLOADS
+        links = {f: _link(url, values, f) for f in order}
+        rows: list[Any]
+        if result.kind == "select":
+            variables, rows = result.variables, list(result.rows())
+        elif result.kind == "ask":
+            variables, rows = ["boolean"], [[Literal(result.boolean)]]
+        else:
+            variables, rows = ["subject", "predicate", "object"], list(result.triples())
+        page = results_page(query, values, variables, rows, links)
+        return "text/html; charset=utf-8", page.encode("utf-8")
+
+    @router.api_route(
+        "/queries/{name}", methods=["GET", "HEAD"], response_model=None, name="catalogue_query"
+    )
+    async def run_query(request: Request, name: str) -> Response:
+        query = kg.catalogue().get(name)
+        if query is None:
+            raise WebError(
+                404,
+                f"there is no catalogue query called {name!r}",
+                hint="GET /queries lists them: " + ", ".join(sorted(kg.catalogue())),
+            )
+        pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        fmt = _format_param(pairs)
+        values = _values(query, pairs)
+        accept = request.headers.get("accept")
+        everything = {**RESULT_MEDIA, **GRAPH_MEDIA, "html": HTML}
+        if _pick(accept, fmt, everything) is None:  # refuse before running anything
+            raise _not_acceptable(f"the results of {name!r}", everything)
+        url = str(request.url.replace(query=""))
+        media, body = await run_in_threadpool(answer, query, values, accept, fmt, url)
+        return respond(request, body, media)
+
+    return router

@@ -1,0 +1,347 @@
+"""Linked-data routes: every minted IRI resolves (HTML or RDF), the landing, search and ontology pages.
+
+Design choices (the README's "Linked data" section says the same):
+
+- Direct answers, not 303 redirects: ``GET <IRI>`` answers 200 with the
+  representation the client asked for, ``Content-Location`` naming the
+  variant's own URL (``….ttl``, ``….html``) and ``Vary: Accept``. One round
+  trip, and harvesters that do not follow redirects still get data; the IRI
+  denotes the thing, the Content-Location the document about it.
+- Base mapping: the IRI ``{base}{path}`` is served at ``/id/{path}`` on any
+  server, and also at the base's own path (``/escape-kg/id/{path}`` for the
+  default base), so a deployment on the base's host serves its IRIs as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib import resources
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Request
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+from starlette.responses import Response
+
+from escape_kg.api import KnowledgeGraph
+from escape_kg.describe import INCOMING_LIMIT, Description
+from escape_kg.model import Kind
+from escape_kg.rdf.namespaces import EKG, ORG, SCHEMA
+from escape_kg.views import MENTION_LIMIT, Page
+from escape_kg.web.errors import WebError, error_response
+from escape_kg.web.negotiation import GRAPH_MEDIA, HTML, choose
+from escape_kg.web.render import ID_PREFIX, Linker, chart, minutes_lines, render
+
+__all__ = ["DEFAULT_LICENSE", "RDF_SUFFIXES", "resources_router"]
+
+# Until Settings carries a licence, pages and Link headers name this one.
+DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+HTML_MEDIA = "text/html; charset=utf-8"
+# Suffix -> format name (negotiation.GRAPH_MEDIA) or "html".
+RDF_SUFFIXES: dict[str, str] = {
+    ".ttl": "turtle",
+    ".jsonld": "jsonld",
+    ".nt": "ntriples",
+    ".rdf": "rdfxml",
+    ".html": "html",
+}
+_SUFFIX_OF = {fmt: suffix for suffix, fmt in RDF_SUFFIXES.items()}
+_RDFLIB_FORMAT = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
+_OFFERS = {"html": HTML, **GRAPH_MEDIA}
+# The first path segments the Minter uses, for a base at the root of its host.
+_SEGMENTS = (*(k.value for k in Kind), "meeting", "graph")
+# Our classes -> the schema.org type a harvester understands (signposting rel="type").
+_SCHEMA_TYPE = {
+    EKG.Meeting: SCHEMA.Event,
+    EKG.AgendaItem: SCHEMA.Event,
+    EKG.Minutes: SCHEMA.DigitalDocument,
+    EKG.WorkPackage: SCHEMA.Project,
+    EKG.Deliverable: SCHEMA.CreativeWork,
+    EKG.Service: SCHEMA.Service,
+    ORG.Organization: SCHEMA.Organization,
+    ORG.OrganizationalUnit: SCHEMA.Organization,
+    ORG.Membership: SCHEMA.OrganizationRole,
+}
+JsonLdHook = Callable[[str], Mapping[str, object]]
+
+
+def _respond(
+    request: Request, body: str | bytes, media: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    extra = {"Vary": "Accept", **(headers or {})}
+    if request.method == "HEAD":
+        extra["content-length"] = str(len(data))
+        data = b""
+    return Response(data, media_type=media, headers=extra)
+
+
+def _link_header(links: list[tuple[str, str, str | None]]) -> str:
+    parts = []
+    for url, rel, media in links:
+        typed = f'; type="{media}"' if media else ""
+        parts.append(f'<{url}>; rel="{rel}"{typed}')
+    return ", ".join(parts)
+
+
+def _schema_types(types: tuple[URIRef, ...]) -> list[str]:
+    found = {str(t) for t in types if str(t).startswith(str(SCHEMA))}
+    found |= {str(_SCHEMA_TYPE[t]) for t in types if t in _SCHEMA_TYPE}
+    return sorted(found) or [str(SCHEMA.Thing)]
+
+
+def _script_json(data: Mapping[str, object]) -> str:
+    """JSON safe inside <script>: nothing in it can close the element."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = None) -> APIRouter:
+    """Routes for / (landing), /search, /ontology and every IRI under ``kg.settings.base``.
+
+    ``dataset_jsonld(landing_url)``, when given, supplies the schema.org Dataset
+    that the landing page embeds as JSON-LD.
+    """
+    settings = kg.settings
+    base = kg.minter.base
+    license_url = str(getattr(settings, "license", None) or DEFAULT_LICENSE)
+    router = APIRouter()
+
+    def linker(request: Request) -> Linker:
+        return Linker(base, request.scope.get("root_path", ""))
+
+    def absolute(request: Request, path: str) -> str:
+        return f"{str(request.base_url).rstrip('/')}{path}"
+
+    def context(request: Request, **values: object) -> dict[str, object]:
+        ln = linker(request)
+        return {"root": ln.root, "link": ln, "license": license_url, **values}
+
+    # -- landing and search ------------------------------------------------
+
+    @router.api_route("/", methods=["GET", "HEAD"], response_model=None, name="landing")
+    def landing(request: Request) -> Response:
+        info = kg.overview()
+        home = absolute(request, "/")
+        jsonld = _script_json(dataset_jsonld(home)) if dataset_jsonld else None
+        links = [
+            (home, "cite-as", None),
+            (absolute(request, "/catalog"), "describedby", "text/turtle"),
+            (absolute(request, "/.well-known/void"), "describedby", "text/turtle"),
+            (absolute(request, "/dump.trig"), "item", "application/trig"),
+            (license_url, "license", None),
+            (str(SCHEMA.Dataset), "type", None),
+            (str(SCHEMA.AboutPage), "type", None),
+        ]
+        page = render("landing.html", **context(request, info=info, jsonld=jsonld))
+        return _respond(request, page, HTML_MEDIA, {"Link": _link_header(links)})
+
+    @router.api_route("/search", methods=["GET", "HEAD"], response_model=None, name="search")
+    def search(request: Request, q: str = "") -> Response:
+        text = q.strip()[:200]
+        hits, more = kg.search(text) if text else ([], False)
+        page = render("search.html", **context(request, q=text, hits=hits, more=more))
+        return _respond(request, page, HTML_MEDIA)
+
+    @router.api_route("/assets/site.css", methods=["GET", "HEAD"], response_model=None)
+    def stylesheet(request: Request) -> Response:
+        return _respond(request, _asset("site.css"), "text/css; charset=utf-8")
+
+    # -- the ontology at its namespace ---------------------------------------
+
+    def ontology(request: Request, fmt: str | None) -> Response:
+        graph, turtle = kg.ontology()
+        chosen = fmt or choose(request.headers.get("accept"), _OFFERS)
+        if chosen is None:
+            raise _not_acceptable()
+        location = f"/ontology{_SUFFIX_OF[chosen]}"
+        headers = {"Content-Location": location}
+        if chosen == "turtle":
+            return _respond(request, turtle, "text/turtle; charset=utf-8", headers)
+        if chosen != "html":
+            data = graph.serialize(format=_RDFLIB_FORMAT[chosen], encoding="utf-8")
+            return _respond(request, data, GRAPH_MEDIA[chosen], headers)
+        terms = _ontology_terms(graph)
+        page = render("ontology.html", **context(request, **terms))
+        return _respond(request, page, HTML_MEDIA, headers)
+
+    @router.api_route("/ontology", methods=["GET", "HEAD"], response_model=None)
+    def ontology_negotiated(request: Request) -> Response:
+        return ontology(request, None)
+
+    for suffix, fmt in RDF_SUFFIXES.items():
+
+        def ontology_file(request: Request, fmt: str = fmt) -> Response:
+            return ontology(request, fmt)
+
+        router.add_api_route(
+            f"/ontology{suffix}", ontology_file, methods=["GET", "HEAD"], response_model=None
+        )
+
+    # -- every IRI under the base --------------------------------------------
+
+    def resolve(request: Request, iri_prefix: str, rest: str) -> Response:
+        rest = quote(rest, safe="/-._~")  # minted IRIs percent-encode like this
+        iri, fmt = iri_prefix + rest, None
+        for suffix, name in RDF_SUFFIXES.items():
+            # A key may itself end like a suffix ("D5.3" does not, but check first).
+            if rest.endswith(suffix) and kg.describe(iri) is None:
+                iri, fmt = iri_prefix + rest[: -len(suffix)], name
+                break
+        chosen = fmt or choose(request.headers.get("accept"), _OFFERS)
+        if chosen is None:
+            raise _not_acceptable()
+        ln = linker(request)
+        doc = ln.href(iri)
+        if chosen == "html":
+            page = kg.page(iri)
+            description = page.description if page else None
+        else:
+            page, description = None, kg.describe(iri)
+        if description is None:
+            return _not_found(request, iri, rest, ln)
+        links = _signposts(request, description, doc, license_url, absolute)
+        headers = {"Content-Location": doc + _SUFFIX_OF[chosen], "Link": links}
+        if page is None:
+            data = description.graph().serialize(format=_RDFLIB_FORMAT[chosen], encoding="utf-8")
+            return _respond(request, data, GRAPH_MEDIA[chosen], headers)
+        html = _resource_page(request, page, ln, context(request))
+        return _respond(request, html, HTML_MEDIA, headers)
+
+    mounts = [(ID_PREFIX, base)]
+    own = urlsplit(base).path or "/"
+    if not base.endswith("#") and own != ID_PREFIX:
+        if own == "/":
+            mounts += [(f"/{seg}/", f"{base}{seg}/") for seg in _SEGMENTS]
+        else:
+            mounts.append((own, base))
+    for url_prefix, iri_prefix in mounts:
+
+        def resource(request: Request, rest: str, iri_prefix: str = iri_prefix) -> Response:
+            return resolve(request, iri_prefix, rest)
+
+        router.add_api_route(
+            url_prefix + "{rest:path}", resource, methods=["GET", "HEAD"], response_model=None
+        )
+    return router
+
+
+@cache
+def _asset(name: str) -> str:
+    return resources.files("escape_kg.web").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _not_acceptable() -> WebError:
+    return WebError(
+        406,
+        "this resource is available as HTML, Turtle, N-Triples, JSON-LD and RDF/XML only",
+        hint="send Accept: " + ", ".join(_OFFERS.values()) + " (or use a .ttl/.nt/.jsonld/.rdf "
+        "suffix)",
+    )
+
+
+def _not_found(request: Request, iri: str, rest: str, ln: Linker) -> Response:
+    words = rest.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
+    search = f"{ln.root}/search?q={quote(words)}"
+    detail = f"the knowledge graph has nothing about <{iri}>"
+    hint = f"search by name at {search}, or check the IRI"
+    if choose(request.headers.get("accept"), {"json": "application/json", "html": HTML}) != "html":
+        return error_response(request, 404, detail, hint=hint, headers={"Vary": "Accept"})
+    page = render(
+        "not_found.html", root=ln.root, link=ln, iri=iri, words=words, search=search, detail=detail
+    )
+    response = _respond(request, page, HTML_MEDIA)
+    response.status_code = 404
+    return response
+
+
+def _signposts(
+    request: Request,
+    d: Description,
+    doc: str,
+    license_url: str,
+    absolute: Callable[[Request, str], str],
+) -> str:
+    links: list[tuple[str, str, str | None]] = [(str(d.iri), "cite-as", None)]
+    for fmt, suffix in _SUFFIX_OF.items():
+        if fmt != "html":
+            links.append((absolute(request, doc + suffix), "describedby", GRAPH_MEDIA[fmt]))
+    links += [(t, "type", None) for t in _schema_types(d.types)]
+    links.append((license_url, "license", None))
+    return _link_header(links)
+
+
+def _resource_page(request: Request, page: Page, ln: Linker, ctx: dict[str, object]) -> str:
+    d = page.description
+    rows = [
+        (ln.show(p), ln.show(o, d.label(o)))
+        for s, p, o in sorted(d.outgoing, key=lambda t: (t[0] != d.iri, str(t[0]), str(t[1])))
+        if s == d.iri
+    ]
+    parts = [
+        (ln.short(s), [(ln.show(p), ln.show(o, d.label(o))) for s2, p, o in d.outgoing if s2 == s])
+        for s in sorted({s for s, _p, _o in d.outgoing if s != d.iri})
+    ]
+    incoming = [(ln.show(s, d.label(s)), ln.show(p)) for s, p in d.incoming]
+    meeting = page.meeting
+    values = {
+        **ctx,
+        "page": page,
+        "iri": str(d.iri),
+        "title": d.label(d.iri) or ln.short(d.iri),
+        "types": [ln.show(t) for t in d.types],
+        "rows": rows,
+        "parts": parts,
+        "incoming": incoming,
+        "incoming_limit": INCOMING_LIMIT,
+        "mention_limit": MENTION_LIMIT,
+        "graphs": [ln.show(g) for g in d.graphs],
+        "lines": minutes_lines(meeting.text, meeting.highlights, ln) if meeting else [],
+        "chart": chart(page.chart, ln),
+        "formats": [(fmt.upper(), ln.href(d.iri) + s) for s, fmt in RDF_SUFFIXES.items()][:4],
+    }
+    template = {"meeting": "meeting.html", "resource": "resource.html"}.get(page.kind, "entity.html")
+    return render(template, **values)
+
+
+def _ontology_terms(graph: Graph) -> dict[str, object]:
+    """Classes and properties of the ekg: namespace, each with what the page shows."""
+    ns = str(EKG)
+
+    def term(t: URIRef) -> dict[str, object]:
+        def objs(p: URIRef) -> list[URIRef]:
+            return sorted(o for o in graph.objects(t, p) if isinstance(o, URIRef))
+
+        return {
+            "name": str(t)[len(ns) :],
+            "iri": str(t),
+            "label": str(graph.value(t, RDFS.label) or ""),
+            "comment": str(graph.value(t, RDFS.comment) or ""),
+            "parents": objs(RDFS.subClassOf) + objs(RDFS.subPropertyOf),
+            "domain": objs(RDFS.domain),
+            "range": objs(RDFS.range),
+            "kind": "",
+        }
+
+    classes, properties = [], []
+    for s in sorted({s for s in graph.subjects(RDF.type, None) if str(s).startswith(ns)}):
+        if not isinstance(s, URIRef):
+            continue
+        kinds = set(graph.objects(s, RDF.type))
+        if OWL.Class in kinds or RDFS.Class in kinds:
+            classes.append(term(s))
+        else:
+            entry = term(s)
+            entry["kind"] = str(next(iter(sorted(kinds)))).rsplit("#", 1)[-1]
+            properties.append(entry)
+    title = str(graph.value(URIRef(ns.rstrip("#")), URIRef("http://purl.org/dc/terms/title")) or "")
+    about = graph.value(URIRef(ns.rstrip("#")), URIRef("http://purl.org/dc/terms/description"))
+    return {
+        "classes": classes,
+        "properties": properties,
+        "ontology_iri": ns.rstrip("#"),
+        "ontology_title": title or "escape-kg ontology",
+        "ontology_about": str(about or ""),
+    }
