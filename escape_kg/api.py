@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Literal
 
@@ -15,14 +15,12 @@ from rdflib import RDF, BNode, Graph, Namespace, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
-from escape_kg import __version__
 from escape_kg import views
 from escape_kg.config import Settings
 from escape_kg.describe import Description, describe
-from escape_kg.errors import EscapeKGError, InputError, QueryError, SourceError
-from escape_kg.extract import extract
-from escape_kg.model import Lexicon, Meeting
-from escape_kg.parse import parse_minutes
+from escape_kg.errors import EscapeKGError, QueryError, SourceError
+from escape_kg.importer import BuiltDocument, ImportOutcome, Pipeline, Status, import_files
+from escape_kg.model import Lexicon
 from escape_kg.pool import Answer, QueryJob, QueryPool, execute
 from escape_kg.queries import (
     CatalogueQuery,
@@ -33,10 +31,8 @@ from escape_kg.queries import (
     run_catalogue_query,
 )
 from escape_kg.rdf.iris import Minter
-from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of
 from escape_kg.rdf.namespaces import EKG, PREFIXES
 from escape_kg.rdf.reference import load_lexicon, ontology_graph, reference_graph
-from escape_kg.redact import redact
 from escape_kg.registry import (
     GRAPH_DOCUMENTS,
     JSON_DOCUMENTS,
@@ -47,14 +43,11 @@ from escape_kg.registry import (
     registration_problems,
 )
 from escape_kg.resources import example_date, example_minutes, ontology_files
-from escape_kg.sources import read_source
 from escape_kg.store import GRAPH_FORMATS, RESULT_FORMATS, GraphInfo, Limits, QueryResult, Store
 from escape_kg.validate import ValidationReport, validate_graph
 from escape_kg.views import Overview, Page, SearchHit
 
 __all__ = ["BuiltDocument", "GraphSummary", "ImportOutcome", "KnowledgeGraph", "Status"]
-
-Status = Literal["imported", "forced", "unchanged", "refused", "failed"]
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -81,42 +74,6 @@ RDF_SUFFIXES = {
     ".rdf": "xml",
     ".owl": "xml",
 }
-
-
-@dataclass(frozen=True)
-class BuiltDocument:
-    """One minutes document taken through the whole pipeline, not yet stored."""
-
-    path: str
-    meeting: Meeting
-    graph_iri: str
-    graph: Graph
-    report: ValidationReport
-
-    @property
-    def redactions(self) -> Mapping[str, int]:
-        """How many secrets of each kind were removed before parsing."""
-        return self.meeting.minutes.document.redactions or {}
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    """What happened to one file in an import run."""
-
-    path: str
-    status: Status
-    title: str | None = None
-    date: dt.date | None = None
-    graph_iri: str | None = None
-    triples: int = 0
-    redactions: Mapping[str, int] = field(default_factory=dict)
-    report: ValidationReport | None = None
-    error: EscapeKGError | None = None
-
-    @property
-    def exit_code(self) -> int:
-        """0 stored or unchanged, 1 refused by the shapes, 2 could not be read."""
-        return {"failed": 2, "refused": 1}.get(self.status, 0)
 
 
 @dataclass(frozen=True)
@@ -209,20 +166,18 @@ class KnowledgeGraph:
 
     # -- the pipeline ----------------------------------------------------------
 
+    @property
+    def pipeline(self) -> Pipeline:
+        """The settings-bound pipeline that turns a minutes file into a graph."""
+        return Pipeline(self.settings.base, self.settings.max_bytes)
+
     def build(self, path: Path, *, date: dt.date | None = None) -> BuiltDocument:
         """Read, redact, parse, extract, map and validate one minutes file.
 
         Nothing is stored. Raises SourceError for unreadable input and
         ParseError for text that is not minutes (no agenda, no date).
         """
-        document = redact(read_source(path, max_bytes=self.settings.max_bytes))
-        minutes = parse_minutes(document, date=date)
-        meeting = extract(minutes, self.lexicon)
-        info = ImportInfo(imported_at=dt.datetime.now(dt.UTC), tool_version=__version__)
-        graph = meeting_graph(meeting, self.minter, info)
-        report = validate_graph(graph, source_path=str(path))
-        iri = str(self.minter.graph(meeting_key_of(meeting)))
-        return BuiltDocument(str(path), meeting, iri, graph, report)
+        return self.pipeline.build(path, date=date)
 
     def ingest(
         self, path: Path, *, date: dt.date | None = None, force: bool = False
@@ -233,28 +188,8 @@ class KnowledgeGraph:
         with status "failed" and the error; one that violates the shapes with
         status "refused" and the report. The store is untouched in both cases.
         """
-        try:
-            built = self.build(path, date=date)
-        except InputError as exc:
-            return ImportOutcome(str(path), "failed", error=exc)
-        minutes = built.meeting.minutes
-        common = {
-            "title": minutes.title,
-            "date": minutes.date,
-            "graph_iri": built.graph_iri,
-            "triples": len(built.graph),
-            "redactions": dict(built.redactions),
-            "report": built.report,
-        }
-        if not built.report.conforms and not force:
-            return ImportOutcome(str(path), "refused", **common)  # type: ignore[arg-type]
-        if self._unchanged(built):
-            return ImportOutcome(str(path), "unchanged", **common)  # type: ignore[arg-type]
-        triples: list[tuple[Node, Node, Node]] = list(built.graph)
-        triples.append((URIRef(built.graph_iri), EKG.conforms, RdfLiteral(built.report.conforms)))
-        self.store.replace_graph(built.graph_iri, triples)
-        status: Status = "imported" if built.report.conforms else "forced"
-        return ImportOutcome(str(path), status, **common)  # type: ignore[arg-type]
+        [outcome] = self.ingest_many([path], date=date, force=force)
+        return outcome
 
     def ingest_many(
         self,
@@ -264,34 +199,19 @@ class KnowledgeGraph:
         force: bool = False,
         progress: Callable[[ImportOutcome], None] | None = None,
     ) -> list[ImportOutcome]:
-        """``ingest`` each file in turn; ``progress`` is called after each one."""
-        outcomes = []
-        for path in paths:
-            outcome = self.ingest(path, date=date, force=force)
-            outcomes.append(outcome)
-            if progress is not None:
-                progress(outcome)
-        self.store.flush()
-        return outcomes
-
-    def _unchanged(self, built: BuiltDocument) -> bool:
-        """True if the store already holds this exact document, built by this version."""
-        g = URIRef(built.graph_iri)
-        sha = built.graph.value(g, EKG.sha256)
-        if sha is None:
-            return False
-        return self.store.query(
-            "ASK { GRAPH ?g { ?g ?sha ?digest ; ?version ?v ; ?conforms ?ok } }",
-            substitutions={
-                "g": g,
-                "sha": EKG.sha256,
-                "digest": sha,
-                "version": EKG.toolVersion,
-                "v": RdfLiteral(__version__),
-                "conforms": EKG.conforms,
-                "ok": RdfLiteral(built.report.conforms),
-            },
-        ).boolean
+        """``ingest`` each file, storing each in its own transaction; ``progress`` is
+        called after each one. Long runs build documents in worker processes
+        (``Settings.import_workers``, 0 = one per core)."""
+        with self._writing():
+            return import_files(
+                self.store,
+                self.pipeline,
+                paths,
+                date=date,
+                force=force,
+                workers=self.settings.import_workers,
+                progress=progress,
+            )
 
     def validate_file(self, path: Path, *, date: dt.date | None = None) -> ValidationReport:
         """Validate minutes, or an RDF file (by suffix), against the shapes.

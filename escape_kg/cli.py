@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -466,6 +467,79 @@ def load(store: Path | None, fmt: str | None, file: Path) -> None:
     with _open(store) as kg, file.open("rb") as fh:
         graphs = kg.load(fh, fmt)
     Console(stderr=True).print(f"restored {len(graphs)} graph(s) from {file}")
+
+
+# -- register -----------------------------------------------------------------------
+
+REGISTER_FORMATS = ["dcat-ap", "void", "sd", "schemaorg", "eosc"]
+
+
+@main.command()
+@_store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(REGISTER_FORMATS),
+    default="dcat-ap",
+    show_default=True,
+    help="dcat-ap (DCAT-AP 3 catalogue), void, sd (SPARQL service description): Turtle; "
+    "schemaorg: schema.org Dataset JSON-LD; eosc: EOSC resource profile JSON.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Print what a registry would reject and the setting that fixes each; "
+    "exit 1 if anything is found.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Public address of the server, e.g. https://kg.example.org/ "
+    "(default: $ESCAPE_KG_PUBLIC_URL, else http://127.0.0.1:8000/).",
+)
+@_errors_to_exit_codes
+def register(
+    store: Path | None, fmt: str, output: Path | None, check: bool, base_url: str | None
+) -> None:
+    """Print (or write) the metadata registries harvest, from the store's real
+    statistics and the ESCAPE_KG_* settings (title, publisher, contact, licence...).
+
+    Nothing is sent anywhere. With --check, report the problems instead: exit
+    code 0 when the documents are ready to register, 1 when something needs a
+    setting.
+    """
+    settings = Settings.load(store=store, public_url=base_url)
+    with KnowledgeGraph.open(settings) as kg:
+        urls = kg.registry_urls()
+        if check:
+            problems = kg.registry_problems(urls)
+        else:
+            text = kg.registry_document(fmt, urls)
+    if check:
+        err = Console(stderr=True)
+        for problem in problems:
+            err.print(f"[yellow]✘[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
+        if problems:
+            err.print(f"{len(problems)} problem(s) to fix before registering", highlight=False)
+            sys.exit(1)
+        err.print("[green]✔[/] ready to register", highlight=False)
+        return
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror}") from exc
+    Console(stderr=True).print(f"wrote {output}", highlight=False)
 
 
 # -- serve --------------------------------------------------------------------------

@@ -63,6 +63,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ESCAPE_KG_MAX_QUERY_CHARS": ("max_query_chars", _number(int, "a number of characters")),
     "ESCAPE_KG_QUERY_TIMEOUT": ("query_timeout", _number(float, "a number of seconds")),
     "ESCAPE_KG_QUERY_WORKERS": ("query_workers", _number(int, "a number of processes")),
+    "ESCAPE_KG_IMPORT_WORKERS": ("import_workers", _number(int, "a number of processes")),
     "ESCAPE_KG_MAX_RESULT_ROWS": ("max_result_rows", _number(int, "a number of rows")),
     "ESCAPE_KG_MAX_RESULT_BYTES": ("max_result_bytes", _number(int, "a number of bytes")),
     "ESCAPE_KG_CORS_ORIGINS": ("cors_origins", _words),
@@ -132,6 +133,8 @@ class Settings:
     max_query_chars: int = 100_000
     query_timeout: float = 30.0
     query_workers: int = 2
+    # Processes that build documents in long imports; 0 = one per core.
+    import_workers: int = 0
     max_result_rows: int = 100_000
     max_result_bytes: int = 64 * 1024 * 1024
     cors_origins: tuple[str, ...] = ("*",)

@@ -10,7 +10,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
-from escape_kg.rdf.namespaces import EKG, PREFIXES, RDF, RDFS, SCHEMA
+from escape_kg.rdf.namespaces import EKG, PREFIXES, RDF, RDFS, SCHEMA, XSD
 from escape_kg.store import QueryResult
 
 __all__ = ["INCOMING_LIMIT", "Description", "Querier", "describe"]
@@ -74,18 +74,25 @@ class Description:
     def graph(self) -> Graph:
         """The description as RDF: outgoing and incoming triples, the labels of linked
         resources, and ``<iri> ekg:describedIn <graph>`` for each named graph."""
-        g = Graph()
+        g = Graph(bind_namespaces="none")
         for prefix, namespace in PREFIXES.items():
-            g.bind(prefix, namespace)
-        for triple in self.outgoing:
-            g.add(triple)
+            g.bind(prefix, namespace, override=True, replace=True)
+        for s, p, o in self.outgoing:
+            g.add((s, p, _plain(o)))
         for subject, predicate in self.incoming:
             g.add((subject, predicate, self.iri))
-        for triple in self.labels:
-            g.add(triple)
+        for s, p, o in self.labels:
+            g.add((s, p, _plain(o)))
         for named in self.graphs:
             g.add((self.iri, EKG.describedIn, named))
         return g
+
+
+def _plain(term: Term) -> Term:
+    """xsd:string literals as simple literals (the same term in RDF 1.1), for tidier output."""
+    if isinstance(term, RdfLiteral) and term.datatype == XSD.string:
+        return RdfLiteral(str(term))
+    return term
 
 
 def _uri(node: object) -> URIRef | None:

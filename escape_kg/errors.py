@@ -59,6 +59,11 @@ class EscapeKGError(Exception):
         self.path = path
         self.line = line
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process boundaries (import workers); the default pickling
+        # would call __init__ with the message alone and lose hint, path and line.
+        return (_restore, (type(self), self.args, self.__dict__))
+
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
@@ -67,6 +72,15 @@ class EscapeKGError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+def _restore(
+    cls: type[EscapeKGError], args: tuple[object, ...], state: dict[str, object]
+) -> EscapeKGError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(EscapeKGError):

@@ -35,6 +35,7 @@ __all__ = [
     "Limits",
     "QueryResult",
     "Store",
+    "ntriples_body",
 ]
 
 Term = URIRef | BNode | RdfLiteral
@@ -159,6 +160,12 @@ def _capped(write: object, limits: Limits) -> bytes:
             hint="add LIMIT (and OFFSET to page through the rest), or select fewer variables",
         ) from exc
     return sink.value()
+
+
+def ntriples_body(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    """Triples as lines of SPARQL ``INSERT DATA`` syntax (rdflib's ``n3`` of each term,
+    which escapes quotes, backslashes and line breaks in literals)."""
+    return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
 
 
 @dataclass(frozen=True)
@@ -400,9 +407,12 @@ class Store:
         Readers see either the old graph or the new one, never a mix, and a
         crash leaves the old one. Raises StoreError if the write fails.
         """
+        self.replace_graph_text(graph, ntriples_body(triples))
+
+    def replace_graph_text(self, graph: str, body: str) -> None:
+        """``replace_graph`` with the triples already written by ``ntriples_body``."""
         # One SPARQL Update request is one transaction in Oxigraph; separate
         # remove_graph + extend calls would not be.
-        body = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
         update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
         self._update(update)
 

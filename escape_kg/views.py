@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from rdflib import URIRef
 from rdflib import Literal as RdfLiteral
+from rdflib import URIRef
 from rdflib.term import Node
 
 from escape_kg.describe import Description, Querier, describe
@@ -181,7 +181,7 @@ def _int(node: Node | None) -> int | None:
 
 
 def _clock(node: Node | None) -> str | None:
-    """"10:05" from an xsd:dateTime; None for a bare date or nothing."""
+    """ "10:05" from an xsd:dateTime; None for a bare date or nothing."""
     text = _s(node)
     return text[11:16] if len(text) >= 16 and text[10] == "T" else None
 
@@ -271,10 +271,10 @@ def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
         flat[i] = (parent, node)
 
     def tree(parent: URIRef) -> tuple[AgendaNode, ...]:
-        kids = sorted((n for p, n in flat.values() if p == parent), key=lambda n: _natural(n.number))
-        return tuple(
-replace(n, children=tree(n.iri)) for n in kids
+        kids = sorted(
+            (n for p, n in flat.values() if p == parent), key=lambda n: _natural(n.number)
         )
+        return tuple(replace(n, children=tree(n.iri)) for n in kids)
 
     minutes = next((m for m in d.values(URIRef("http://schema.org/recordedIn"))), None)
     text = ""

@@ -44,14 +44,24 @@ def _licence(g: Graph, settings: Settings) -> URIRef:
     g.add((iri, RDF.type, DCTERMS.LicenseDocument))
     known = LICENCES.get(settings.license)
     if known is not None:
-        kind = URIRef(known[1])
-        g.add((iri, DCTERMS.type, kind))
-        g.add((kind, RDF.type, SKOS.Concept))
-        g.add((kind, SKOS.prefLabel, Literal(known[1].rsplit("/", 1)[1], lang="en")))
+        g.add((iri, DCTERMS.type, _concept(g, URIRef(known[1]), known[1].rsplit("/", 1)[1])))
+    return iri
+
+
+def _in_scheme(g: Graph, iri: URIRef) -> URIRef:
+    """State the code list an authority IRI belongs to (what DCAT-AP's vocabulary shapes
+    check; the published code lists say the same)."""
+    table, _, _ = str(iri).rpartition("/")
+    scheme = table + "/1.0" if table.startswith("http://purl.org/adms/") else table
+    g.add((iri, SKOS.inScheme, URIRef(scheme)))
+    if scheme.endswith("/1.0"):  # the ADMS code lists: DCAT-AP checks they are schemes
+        g.add((URIRef(scheme), RDF.type, SKOS.ConceptScheme))
+        g.add((URIRef(scheme), DCTERMS.title, Literal(table.rsplit("/", 1)[1], lang="en")))
     return iri
 
 
 def _concept(g: Graph, iri: URIRef, label: str) -> URIRef:
+    _in_scheme(g, iri)
     g.add((iri, RDF.type, SKOS.Concept))
     g.add((iri, SKOS.prefLabel, Literal(label, lang="en")))
     return iri
@@ -104,9 +114,9 @@ def dcat_catalog(stats: DatasetStatistics, settings: Settings, urls: RegistryURL
     g.add((contact, VCARD.fn, Literal(settings.contact_name)))
     if settings.contact_email:
         g.add((contact, VCARD.hasEmail, URIRef("mailto:" + settings.contact_email)))
-    g.add((PUBLIC, RDF.type, DCTERMS.RightsStatement))
+    g.add((_in_scheme(g, PUBLIC), RDF.type, DCTERMS.RightsStatement))
     g.add((SPARQL_PROTOCOL, RDF.type, DCTERMS.Standard))
-    g.add((LANGUAGE, RDF.type, DCTERMS.LinguisticSystem))
+    g.add((_in_scheme(g, LANGUAGE), RDF.type, DCTERMS.LinguisticSystem))
     g.add((THEME_SCHEME, RDF.type, SKOS.ConceptScheme))
     g.add((THEME_SCHEME, DCTERMS.title, Literal("Data theme", lang="en")))
     g.add((theme, SKOS.inScheme, THEME_SCHEME))
@@ -150,7 +160,7 @@ def dcat_catalog(stats: DatasetStatistics, settings: Settings, urls: RegistryURL
         g.add((node, DCTERMS.description, Literal(note, lang="en")))
         g.add((node, DCAT.accessURL, URIRef(access)))
         g.add((node, DCTERMS.format, fmt))
-        g.add((fmt, RDF.type, DCTERMS.MediaTypeOrExtent))
+        g.add((_in_scheme(g, fmt), RDF.type, DCTERMS.MediaTypeOrExtent))
         g.add((node, DCTERMS.license, licence))
         g.add((node, DCATAP.availability, _concept(g, STABLE, "Stable")))
         return node

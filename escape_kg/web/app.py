@@ -13,6 +13,8 @@ from escape_kg.api import KnowledgeGraph
 from escape_kg.web.catalogue import catalogue_router
 from escape_kg.web.errors import install_error_handlers
 from escape_kg.web.graphstore import graph_store_router
+from escape_kg.web.registry_routes import registry_router
+from escape_kg.web.resources import resources_router
 from escape_kg.web.sparql import sparql_router
 
 __all__ = ["create_app", "serve"]
@@ -47,6 +49,8 @@ def create_app(kg: KnowledgeGraph) -> FastAPI:
     app.include_router(sparql_router(kg, settings))
     app.include_router(graph_store_router(kg, settings))
     app.include_router(catalogue_router(kg))
+    app.include_router(registry_router(kg))
+    app.include_router(resources_router(kg))  # last: it mounts catch-all IRI paths
     install_error_handlers(app)
     app.add_middleware(
         CORSMiddleware,

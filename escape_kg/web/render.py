@@ -1,4 +1,4 @@
-"""HTML for the linked-data pages: Jinja2 templates (autoescaped), links, highlighted minutes, charts.
+"""HTML for the linked-data pages: autoescaped Jinja2 templates, links, highlighted minutes, charts.
 
 Every string that reaches a page goes through Jinja2's autoescaping: the
 minutes are cut into plain-text segments here and the templates escape them,
@@ -58,17 +58,20 @@ def render(template: str, **context: Any) -> str:
 class Linker:
     """Turns IRIs into links on this server and into short readable names.
 
-    IRIs under the base are served at the base's own path (so that, deployed on
-    the base's host, a link is the IRI itself) and, always, under ``/id/``.
+    IRIs under the base are served under ``/id/`` on any host, and at the base's
+    own path too. Links use the base's own path when the page is served from
+    the base's host (so a link is the IRI itself), else ``/id/``.
     Ontology terms link to the ontology page; anything else links out.
     """
 
-    def __init__(self, base: str, root: str = "") -> None:
+    def __init__(self, base: str, root: str = "", host: str | None = None) -> None:
         self.base = base
         self.root = root.rstrip("/")
-        path = urlsplit(base).path or "/"
+        parts = urlsplit(base)
+        path = parts.path or "/"
         # A base ending in "#" puts the key in the fragment, which never reaches a server.
-        self.base_path = ID_PREFIX if base.endswith("#") else path
+        own = host is not None and host == parts.hostname and not base.endswith("#")
+        self.base_path = path if own else ID_PREFIX
         if not self.base_path.endswith("/"):
             self.base_path += "/"
 
@@ -130,9 +133,7 @@ class MinutesLine:
     segments: tuple[Segment, ...]
 
 
-def minutes_lines(
-    text: str, highlights: Sequence[Highlight], linker: Linker
-) -> list[MinutesLine]:
+def minutes_lines(text: str, highlights: Sequence[Highlight], linker: Linker) -> list[MinutesLine]:
     """The minutes split into numbered lines, each mention a linked segment.
 
     Mentions are sliced at their offsets; one that overlaps an earlier mention

@@ -1,4 +1,4 @@
-"""Linked-data routes: every minted IRI resolves (HTML or RDF), the landing, search and ontology pages.
+"""Linked-data routes: every minted IRI resolves (HTML or RDF); landing, search, ontology pages.
 
 Design choices (the README's "Linked data" section says the same):
 
@@ -36,7 +36,7 @@ from escape_kg.web.render import ID_PREFIX, Linker, chart, minutes_lines, render
 
 __all__ = ["DEFAULT_LICENSE", "RDF_SUFFIXES", "resources_router"]
 
-# Until Settings carries a licence, pages and Link headers name this one.
+# Pages and Link headers name the licence in Settings; this one when it is empty.
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 HTML_MEDIA = "text/html; charset=utf-8"
 # Suffix -> format name (negotiation.GRAPH_MEDIA) or "html".
@@ -50,6 +50,12 @@ RDF_SUFFIXES: dict[str, str] = {
 _SUFFIX_OF = {fmt: suffix for suffix, fmt in RDF_SUFFIXES.items()}
 _RDFLIB_FORMAT = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
 _OFFERS = {"html": HTML, **GRAPH_MEDIA}
+_FORMAT_NAMES = {
+    "turtle": "Turtle",
+    "jsonld": "JSON-LD",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF/XML",
+}
 # The first path segments the Minter uses, for a base at the root of its host.
 _SEGMENTS = (*(k.value for k in Kind), "meeting", "graph")
 # Our classes -> the schema.org type a harvester understands (signposting rel="type").
@@ -106,11 +112,11 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
     """
     settings = kg.settings
     base = kg.minter.base
-    license_url = str(getattr(settings, "license", None) or DEFAULT_LICENSE)
+    license_url = settings.license or DEFAULT_LICENSE
     router = APIRouter()
 
     def linker(request: Request) -> Linker:
-        return Linker(base, request.scope.get("root_path", ""))
+        return Linker(base, request.scope.get("root_path", ""), request.url.hostname)
 
     def absolute(request: Request, path: str) -> str:
         return f"{str(request.base_url).rstrip('/')}{path}"
@@ -201,7 +207,7 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
         else:
             page, description = None, kg.describe(iri)
         if description is None:
-            return _not_found(request, iri, rest, ln)
+            return _not_found(request, iri, rest, ln, license_url)
         links = _signposts(request, description, doc, license_url, absolute)
         headers = {"Content-Location": doc + _SUFFIX_OF[chosen], "Link": links}
         if page is None:
@@ -242,7 +248,7 @@ def _not_acceptable() -> WebError:
     )
 
 
-def _not_found(request: Request, iri: str, rest: str, ln: Linker) -> Response:
+def _not_found(request: Request, iri: str, rest: str, ln: Linker, license_url: str) -> Response:
     words = rest.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
     search = f"{ln.root}/search?q={quote(words)}"
     detail = f"the knowledge graph has nothing about <{iri}>"
@@ -250,7 +256,14 @@ def _not_found(request: Request, iri: str, rest: str, ln: Linker) -> Response:
     if choose(request.headers.get("accept"), {"json": "application/json", "html": HTML}) != "html":
         return error_response(request, 404, detail, hint=hint, headers={"Vary": "Accept"})
     page = render(
-        "not_found.html", root=ln.root, link=ln, iri=iri, words=words, search=search, detail=detail
+        "not_found.html",
+        root=ln.root,
+        link=ln,
+        iri=iri,
+        words=words,
+        search=search,
+        detail=detail,
+        license=license_url,
     )
     response = _respond(request, page, HTML_MEDIA)
     response.status_code = 404
@@ -300,9 +313,15 @@ def _resource_page(request: Request, page: Page, ln: Linker, ctx: dict[str, obje
         "graphs": [ln.show(g) for g in d.graphs],
         "lines": minutes_lines(meeting.text, meeting.highlights, ln) if meeting else [],
         "chart": chart(page.chart, ln),
-        "formats": [(fmt.upper(), ln.href(d.iri) + s) for s, fmt in RDF_SUFFIXES.items()][:4],
+        "formats": [
+            (_FORMAT_NAMES[f], ln.href(d.iri) + s)
+            for s, f in RDF_SUFFIXES.items()
+            if f in _FORMAT_NAMES
+        ],
     }
-    template = {"meeting": "meeting.html", "resource": "resource.html"}.get(page.kind, "entity.html")
+    template = {"meeting": "meeting.html", "resource": "resource.html"}.get(
+        page.kind, "entity.html"
+    )
     return render(template, **values)
 
 
@@ -326,7 +345,8 @@ def _ontology_terms(graph: Graph) -> dict[str, object]:
         }
 
     classes, properties = [], []
-    for s in sorted({s for s in graph.subjects(RDF.type, None) if str(s).startswith(ns)}):
+    terms = {s for s in graph.subjects(RDF.type, None) if str(s).startswith(ns)}
+    for s in sorted(terms, key=str):
         if not isinstance(s, URIRef):
             continue
         kinds = set(graph.objects(s, RDF.type))
@@ -334,7 +354,7 @@ def _ontology_terms(graph: Graph) -> dict[str, object]:
             classes.append(term(s))
         else:
             entry = term(s)
-            entry["kind"] = str(next(iter(sorted(kinds)))).rsplit("#", 1)[-1]
+            entry["kind"] = min(str(k) for k in kinds).rsplit("#", 1)[-1]
             properties.append(entry)
     title = str(graph.value(URIRef(ns.rstrip("#")), URIRef("http://purl.org/dc/terms/title")) or "")
     about = graph.value(URIRef(ns.rstrip("#")), URIRef("http://purl.org/dc/terms/description"))

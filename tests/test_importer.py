@@ -1,0 +1,68 @@
+"""Import runs: the parallel path stores exactly what the serial path stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from pathlib import Path
+
+from escape_kg.api import KnowledgeGraph
+from escape_kg.config import Settings
+from escape_kg.errors import SourceError
+from escape_kg.importer import PARALLEL_MIN_FILES
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = (ROOT / "examples" / "escape-tc-minutes.txt").read_bytes()
+
+
+def minutes_folder(tmp_path: Path, count: int) -> list[Path]:
+    """``count`` copies of the seed, each dated by its file name, plus one empty file."""
+    folder = tmp_path / "minutes"
+    folder.mkdir()
+    paths = []
+    for i in range(count):
+        day = dt.date(2021, 1, 6) + dt.timedelta(days=7 * i)
+        path = folder / f"{day.isoformat()}-tc.txt"
+        path.write_bytes(SEED)
+        paths.append(path)
+    empty = folder / "2022-12-31-empty.txt"
+    empty.write_bytes(b"")
+    paths.insert(len(paths) // 2, empty)
+    return paths
+
+
+def stored(kg: KnowledgeGraph) -> list[str]:
+    """The dataset as sorted N-Quads lines, without the import times."""
+    lines = kg.store.dump_bytes("nquads").decode().splitlines()
+    return sorted(
+        line for line in lines if "generatedAtTime" not in line and "startedAtTime" not in line
+    )
+
+
+def test_parallel_import_equals_serial_import(tmp_path: Path) -> None:
+    paths = minutes_folder(tmp_path, PARALLEL_MIN_FILES)
+    serial = KnowledgeGraph.memory(Settings(import_workers=1))
+    parallel = KnowledgeGraph.memory(Settings(import_workers=2))
+    one = serial.ingest_many(paths)
+    two = parallel.ingest_many(paths)
+    assert [(o.path, o.status, o.triples) for o in one] == [
+        (o.path, o.status, o.triples) for o in two
+    ]
+    assert [o.status for o in two].count("imported") == PARALLEL_MIN_FILES
+    [failed] = [o for o in two if o.status == "failed"]
+    assert isinstance(failed.error, SourceError)
+    assert failed.error.hint  # the hint survives the trip from the worker
+    assert stored(serial) == stored(parallel)
+
+
+def test_errors_keep_hint_path_and_line_through_pickling() -> None:
+    error = SourceError("not UTF-8", hint="re-save it as UTF-8", path="a.txt", line=3)
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is SourceError
+    assert (copy.message, copy.hint, copy.path, copy.line) == (
+        "not UTF-8",
+        "re-save it as UTF-8",
+        "a.txt",
+        3,
+    )
+    assert str(copy) == str(error)
