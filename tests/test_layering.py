@@ -16,6 +16,7 @@ OWNERS = {
     "fastapi": "web/",
     "starlette": "web/",
     "uvicorn": "web/",
+    "jinja2": "web/",
     "click": "cli.py",
     "rich": "cli.py",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import warnings
 from html.parser import HTMLParser
 from pathlib import Path
@@ -103,6 +104,16 @@ def test_landing_page_counts_search_and_links(client: TestClient) -> None:
     assert ("http://testserver/dump.trig", "item") in links
     assert ("https://creativecommons.org/licenses/by/4.0/", "license") in links
     assert ("http://testserver/", "cite-as") in links
+
+
+def test_landing_page_embeds_schemaorg_dataset(client: TestClient) -> None:
+    page = client.get("/", headers=BROWSER).text
+    start = page.index('<script type="application/ld+json">')
+    body = page[start:].split(">", 1)[1].split("</script>", 1)[0]
+    data = json.loads(body)
+    assert data["@type"] == "Dataset"
+    assert data["name"] and data["license"]
+    assert any("sparql" in str(d).lower() or "trig" in str(d).lower() for d in data["distribution"])
 
 
 def test_search_is_case_insensitive_and_binds_the_text(client: TestClient) -> None:
@@ -353,7 +364,10 @@ def test_text_from_minutes_is_inert(tmp_path: Path) -> None:
         r = client.get(path, headers=BROWSER)
         assert r.status_code == 200, path
         tags = _tags(r.text)
-        assert all(tag != "script" for tag, _a in tags), path
+        # The only script allowed is the landing page's inert JSON-LD data block.
+        assert all(
+            tag != "script" or a.get("type") == "application/ld+json" for tag, a in tags
+        ), path
         assert all("onmouseover" not in attrs for _t, attrs in tags), path
         assert "alert(1)" in r.text or path.startswith("/search"), path  # shown, as text
 

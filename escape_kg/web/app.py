@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -18,6 +19,13 @@ from escape_kg.web.resources import resources_router
 from escape_kg.web.sparql import sparql_router
 
 __all__ = ["create_app", "serve"]
+
+
+def _schemaorg(kg: KnowledgeGraph, home: str) -> Mapping[str, object]:
+    """The schema.org Dataset that the landing page embeds for dataset search engines."""
+    document = kg.registry_document("schemaorg", kg.registry_urls(home.rstrip("/")))
+    data: Mapping[str, object] = json.loads(document)
+    return data
 
 
 def create_app(kg: KnowledgeGraph) -> FastAPI:
@@ -50,7 +58,9 @@ def create_app(kg: KnowledgeGraph) -> FastAPI:
     app.include_router(graph_store_router(kg, settings))
     app.include_router(catalogue_router(kg))
     app.include_router(registry_router(kg))
-    app.include_router(resources_router(kg))  # last: it mounts catch-all IRI paths
+    app.include_router(  # last: it mounts catch-all IRI paths
+        resources_router(kg, dataset_jsonld=lambda home: _schemaorg(kg, home))
+    )
     install_error_handlers(app)
     app.add_middleware(
         CORSMiddleware,
