@@ -17,8 +17,8 @@ OWNERS = {
     "starlette": "web/",
     "uvicorn": "web/",
     "jinja2": "web/",
-    "click": "cli.py",
-    "rich": "cli.py",
+    "click": "cli/",
+    "rich": "cli/",
 }
 # Pure stages must not reach for the store, the validator or the skins.
 PURE = ("sources/", "parse/", "extract/", "redact.py", "model.py", "rdf/")

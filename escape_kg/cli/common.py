@@ -1,0 +1,98 @@
+"""Shared pieces of the command line: the `escape-kg` group, options, error handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from rich.console import Console
+
+from escape_kg import __version__
+from escape_kg.api import KnowledgeGraph
+from escape_kg.config import Settings
+from escape_kg.errors import EscapeKGError
+
+__all__ = [
+    "CliError",
+    "as_date",
+    "date_option",
+    "errors_to_exit_codes",
+    "main",
+    "open_kg",
+    "store_option",
+    "table_console",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CliError(click.ClickException):
+    """An EscapeKGError on its way out: message on stderr, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        Console(stderr=True).print(
+            f"[bold red]error:[/] {self.message}", highlight=False, soft_wrap=True
+        )
+
+
+def errors_to_exit_codes(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn library errors into a clean message and exit code 2 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except EscapeKGError as exc:
+            raise CliError(str(exc)) from exc
+
+    return wrapper
+
+
+def store_option(func: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--store",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Store folder (default: $ESCAPE_KG_STORE, else ~/.local/share/escape-kg/store).",
+    )(func)
+
+
+def date_option(func: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--date",
+        "date",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Meeting date YYYY-MM-DD, when the minutes do not say it.",
+    )(func)
+
+
+def table_console() -> Console:
+    """A console for tables: piped output gets wide lines instead of 80 columns."""
+    console = Console()
+    return console if console.is_terminal else Console(width=400)
+
+
+def open_kg(store: Path | None) -> KnowledgeGraph:
+    return KnowledgeGraph.open(Settings.load(store=store))
+
+
+def as_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="escape-kg")
+def main() -> None:
+    """Turn meeting minutes into a validated, queryable linked-data knowledge graph.
+
+    Typical use: `escape-kg import minutes.txt`, then `escape-kg query "..."`.
+    Exit codes: 0 ok, 1 a document does not conform to the shapes, 2 error.
+    """
