@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
+import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -47,7 +51,14 @@ from escape_kg.store import GRAPH_FORMATS, RESULT_FORMATS, GraphInfo, Limits, Qu
 from escape_kg.validate import ValidationReport, validate_graph
 from escape_kg.views import Overview, Page, SearchHit
 
-__all__ = ["BuiltDocument", "GraphSummary", "ImportOutcome", "KnowledgeGraph", "Status"]
+__all__ = [
+    "BuiltDocument",
+    "DataVersion",
+    "GraphSummary",
+    "ImportOutcome",
+    "KnowledgeGraph",
+    "Status",
+]
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -89,6 +100,16 @@ class GraphSummary:
     imported_at: str | None = None
 
 
+@dataclass(frozen=True)
+class DataVersion:
+    """Which state of the store an answer was computed from: ``tag`` changes with every
+    write (and differs between two KnowledgeGraph objects, even on the same folder);
+    ``modified`` is the time (epoch seconds) of the last write, or of opening."""
+
+    tag: str
+    modified: float
+
+
 class KnowledgeGraph:
     """Build, validate, store and query the knowledge graph of meeting minutes.
 
@@ -105,6 +126,12 @@ class KnowledgeGraph:
         self._pool: QueryPool | None = None
         self._stats: tuple[int, DatasetStatistics] | None = None
         self._ensure_vocabularies()
+        # A random prefix: a restarted server must not reuse the tags of a previous
+        # run, whose data an offline `escape-kg import` may have changed since.
+        self._epoch = secrets.token_hex(4)
+        self._writes = 0
+        self._version_lock = threading.Lock()  # writers without a pool are not serialised
+        self._version = DataVersion(f"{self._epoch}-0", time.time())
 
     @classmethod
     def open(cls, settings: Settings) -> KnowledgeGraph:
@@ -342,16 +369,42 @@ class KnowledgeGraph:
             return execute(self.store, job, self.limits)
         return self._pool.run(job)
 
+    @property
+    def data_version(self) -> DataVersion:
+        """The current state of the store; a new one after every write made through
+        this object (imports, updates, graph uploads, ``load``). Caches compare it."""
+        return self._version
+
+    def _bump_version(self) -> None:
+        with self._version_lock:
+            self._writes += 1
+            now = time.time()
+            # HTTP dates have whole seconds: a write in the same second as the previous
+            # state would leave Last-Modified unchanged and If-Modified-Since would then
+            # wrongly answer "not modified", so the new state starts in a later second.
+            previous = math.floor(self._version.modified)
+            if math.floor(now) <= previous:
+                now = previous + 1.0
+            # One attribute assignment: readers see the old state or the new, never a mix.
+            self._version = DataVersion(f"{self._epoch}-{self._writes}", now)
+
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """Around every served write: pause the workers, then let them see the result."""
+        """Around every served write: pause the workers, then let them see the result;
+        the data version changes once the write is done (even a failed one)."""
         if self._pool is None:
-            yield
-            self.store.flush()
+            try:
+                yield
+                self.store.flush()
+            finally:
+                self._bump_version()
             return
         with self._pool.writing():
-            yield
-            self.store.flush()
+            try:
+                yield
+                self.store.flush()
+            finally:
+                self._bump_version()
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update (all of it or nothing), with the project's prefixes.
@@ -403,6 +456,40 @@ class KnowledgeGraph:
         Raises QueryError for an unknown name, parameter or malformed value.
         """
         return run_catalogue_query(self, name, values, catalogue=self.catalogue())
+
+    def catalogue_bindings(self, name: str, values: Mapping[str, str]) -> dict[str, Node]:
+        """The RDF terms the catalogue query ``name`` runs with: ``values`` typed by its
+        header, defaults for the rest. Raises QueryError as ``run_named`` does."""
+        query = self.catalogue().get(name)
+        if query is None:
+            raise QueryError(
+                f"there is no catalogue query called {name!r}",
+                hint="known queries: " + ", ".join(sorted(self.catalogue())),
+            )
+        return dict(bind(query, values, self.minter.base))
+
+    def run_catalogue(
+        self,
+        name: str,
+        values: Mapping[str, str],
+        *,
+        result_format: str | None,
+        graph_format: str | None,
+    ) -> Answer:
+        """``run_named`` for clients: the catalogue query ``name`` with ``values`` bound,
+        run like ``run_query`` (in a worker, under the time limit and result caps) and
+        serialised in ``result_format`` / ``graph_format``.
+
+        Raises QueryError (unknown name, bad value), QueryTimeoutError,
+        ResultTooLargeError, StoreError.
+        """
+        bindings = self.catalogue_bindings(name, values)
+        return self.run_query(
+            self.catalogue()[name].text,
+            result_format=result_format,
+            graph_format=graph_format,
+            bindings=bindings,
+        )
 
     def run_text(self, text: str, values: Mapping[str, str] | None = None) -> QueryResult:
         """Run query ``text``; if it has a catalogue header (``# title:``, ``# param:``),
@@ -538,9 +625,8 @@ class KnowledgeGraph:
 
         Returns the graph IRIs restored. Raises StoreError for a bad file.
         """
-        graphs = self.store.load_dataset(data, fmt)
-        self.store.flush()
-        return graphs
+        with self._writing():
+            return self.store.load_dataset(data, fmt)
 
     def close(self) -> None:
         """Stop the query workers, flush pending writes and release the store."""

@@ -67,6 +67,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ESCAPE_KG_MAX_RESULT_ROWS": ("max_result_rows", _number(int, "a number of rows")),
     "ESCAPE_KG_MAX_RESULT_BYTES": ("max_result_bytes", _number(int, "a number of bytes")),
     "ESCAPE_KG_CORS_ORIGINS": ("cors_origins", _words),
+    "ESCAPE_KG_CACHE_ENTRIES": ("cache_entries", _number(int, "a number of answers")),
+    "ESCAPE_KG_CACHE_BYTES": ("cache_bytes", _number(int, "a number of bytes")),
+    "ESCAPE_KG_CACHE_MAX_AGE": ("cache_max_age", _number(int, "a number of seconds")),
     "ESCAPE_KG_ALLOW_UPDATES": ("allow_updates", _flag),
     "ESCAPE_KG_TOKEN": ("token", lambda _n, raw: raw),
     "ESCAPE_KG_SERVICE_ALLOW": ("service_allow", _words),
@@ -113,9 +116,13 @@ class Settings:
     /store are capped by ``max_bytes``), ``max_query_chars`` the text of one
     query, ``query_timeout`` (seconds) the run time of one query, which
     ``query_workers`` processes run; ``max_result_rows`` and ``max_result_bytes``
-    cap what one answer may hold. ``cors_origins`` lists the origins browsers may
-    read from ("*": any). Updates need ``allow_updates`` and a ``token``;
-    ``service_allow`` / ``load_allow`` list the only IRIs SERVICE / LOAD may name.
+    cap what one answer may hold. The server keeps recent read answers in memory,
+    at most ``cache_entries`` of them (0: no cache) and ``cache_bytes`` in all,
+    until the next write; ``cache_max_age`` is how many seconds clients may reuse
+    an answer without asking again (0: they revalidate every time).
+    ``cors_origins`` lists the origins browsers may read from ("*": any).
+    Updates need ``allow_updates`` and a ``token``; ``service_allow`` /
+    ``load_allow`` list the only IRIs SERVICE / LOAD may name.
 
     Registry metadata (DCAT-AP, VoID, schema.org, EOSC): ``public_url`` is where
     clients reach this server ("" means: the address a request came to, or
@@ -137,6 +144,9 @@ class Settings:
     import_workers: int = 0
     max_result_rows: int = 100_000
     max_result_bytes: int = 64 * 1024 * 1024
+    cache_entries: int = 1024
+    cache_bytes: int = 64 * 1024 * 1024
+    cache_max_age: int = 0
     cors_origins: tuple[str, ...] = ("*",)
     allow_updates: bool = False
     token: str | None = field(default=None, repr=False)  # never printed or logged
@@ -185,6 +195,12 @@ class Settings:
         for name in (*positive, "max_result_bytes", "query_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"the setting {name} must be a positive number")
+        for name in ("cache_entries", "cache_bytes", "cache_max_age"):
+            if getattr(self, name) < 0:
+                raise ConfigError(
+                    f"the setting {name} cannot be negative",
+                    hint=f"set ESCAPE_KG_{name.upper()} to 0 or more (0 switches it off)",
+                )
         if self.query_workers < 0:
             raise ConfigError(
                 "the number of query workers cannot be negative",

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "escape_kg"
 
 # dependency -> the only module (or folder) allowed to import it
 OWNERS = {
-    "pyoxigraph": "store.py",
+    "pyoxigraph": "store/",
     "pyshacl": "validate.py",
     "fastapi": "web/",
     "starlette": "web/",

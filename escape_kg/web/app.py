@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from escape_kg import __version__
 from escape_kg.api import KnowledgeGraph
+from escape_kg.web.cache import ResponseCache
 from escape_kg.web.catalogue import catalogue_router
 from escape_kg.web.errors import install_error_handlers
 from escape_kg.web.graphstore import graph_store_router
@@ -33,8 +34,8 @@ def create_app(kg: KnowledgeGraph) -> FastAPI:
     updates are on), /update and /store, with CORS for reads.
 
     While the app runs (its lifespan), queries go to worker processes that stop
-    them at the time limit. Nothing is shared between apps, so tests can build
-    one per store.
+    them at the time limit. Read answers are cached (``app.state.cache``) until
+    the next write. Nothing is shared between apps, so tests can build one per store.
     """
     settings = kg.settings
 
@@ -54,9 +55,16 @@ def create_app(kg: KnowledgeGraph) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.include_router(sparql_router(kg, settings))
+    # One answer cache for the app, emptied in effect by every write through ``kg``.
+    cache = ResponseCache(
+        max_entries=settings.cache_entries,
+        max_bytes=settings.cache_bytes,
+        max_age=settings.cache_max_age,
+    )
+    app.state.cache = cache
+    app.include_router(sparql_router(kg, settings, cache))
     app.include_router(graph_store_router(kg, settings))
-    app.include_router(catalogue_router(kg))
+    app.include_router(catalogue_router(kg, cache))
     app.include_router(registry_router(kg))
     app.include_router(  # last: it mounts catch-all IRI paths
         resources_router(kg, dataset_jsonld=lambda home: _schemaorg(kg, home))

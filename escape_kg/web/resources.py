@@ -29,6 +29,7 @@ from escape_kg.api import KnowledgeGraph
 from escape_kg.describe import INCOMING_LIMIT, Description
 from escape_kg.model import Kind
 from escape_kg.rdf.namespaces import EKG, ORG, SCHEMA
+from escape_kg.registry import DUMPS
 from escape_kg.views import MENTION_LIMIT, Page
 from escape_kg.web.errors import WebError, error_response
 from escape_kg.web.negotiation import GRAPH_MEDIA, HTML, choose
@@ -132,11 +133,14 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
         info = kg.overview()
         home = absolute(request, "/")
         jsonld = _script_json(dataset_jsonld(home)) if dataset_jsonld else None
+        # The same public URLs as the JSON-LD and /catalog (ESCAPE_KG_PUBLIC_URL when set),
+        # so a harvester behind a proxy is not sent to the server's internal address.
+        urls = kg.registry_urls(home)
         links = [
-            (home, "cite-as", None),
-            (absolute(request, "/catalog"), "describedby", "text/turtle"),
-            (absolute(request, "/.well-known/void"), "describedby", "text/turtle"),
-            (absolute(request, "/dump.trig"), "item", "application/trig"),
+            (urls.landing, "cite-as", None),
+            (urls.catalog, "describedby", "text/turtle"),
+            (urls.void, "describedby", "text/turtle"),
+            *((urls.dump(d), "item", d.media_type) for d in DUMPS),
             (license_url, "license", None),
             (str(SCHEMA.Dataset), "type", None),
             (str(SCHEMA.AboutPage), "type", None),

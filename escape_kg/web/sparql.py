@@ -16,6 +16,7 @@ from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings
 from escape_kg.errors import QueryError
 from escape_kg.web.auth import require_writer
+from escape_kg.web.cache import ResponseCache, make_key, normalise_query
 from escape_kg.web.errors import WebError
 from escape_kg.web.negotiation import (
     DESCRIPTION_MEDIA,
@@ -168,14 +169,24 @@ def _query_form(endpoint: str) -> str:
     )
 
 
-def sparql_router(kg: KnowledgeGraph, settings: Settings) -> APIRouter:
+def sparql_router(
+    kg: KnowledgeGraph, settings: Settings, cache: ResponseCache | None = None
+) -> APIRouter:
     """The /sparql route over ``kg``: GET, HEAD and POST (form, sparql-query or, when
     updates are on, sparql-update body), and POST /update for updates only.
 
     Without a query, GET answers the service description (Turtle, JSON-LD...) or,
-    for a browser, a query form.
+    for a browser, a query form. Query answers and the description come from
+    ``cache`` (default: a new one sized by ``settings``) until the next write.
     """
     router = APIRouter()
+    if cache is None:
+        cache = ResponseCache(
+            max_entries=settings.cache_entries,
+            max_bytes=settings.cache_bytes,
+            max_age=settings.cache_max_age,
+        )
+    answers = cache
 
     async def describe(request: Request, fmt: str | None) -> Response:
         endpoint = str(request.url.replace(query=""))
@@ -183,9 +194,14 @@ def sparql_router(kg: KnowledgeGraph, settings: Settings) -> APIRouter:
         chosen = _pick(request.headers.get("accept"), fmt, offers, "the service description")
         if chosen == "html":
             return query_page(request, kg)
-        graph = await run_in_threadpool(kg.service_description, endpoint)
-        body = graph.serialize(format=_RDFLIB[chosen], encoding="utf-8")
-        return _body_response(request, body, DESCRIPTION_MEDIA[chosen])
+
+        async def compute() -> tuple[str, bytes]:
+            graph = await run_in_threadpool(kg.service_description, endpoint)
+            body = graph.serialize(format=_RDFLIB[chosen], encoding="utf-8")
+            return DESCRIPTION_MEDIA[chosen], body
+
+        key = make_key("description", endpoint, chosen)
+        return await answers.answer(request, key, kg.data_version, compute)
 
     def run(
         query: str,
@@ -268,11 +284,23 @@ def sparql_router(kg: KnowledgeGraph, settings: Settings) -> APIRouter:
         accept = request.headers.get("accept")
         # Refuse up front what no query form could satisfy, before any work is done.
         _pick(accept, params.format, MEDIA_TYPES, "a query result")
-        inspection = await run_in_threadpool(inspect_query, query, settings.service_allow)
-        dataset = await run_in_threadpool(
-            query_dataset, kg, inspection, params.default_graph_uris, params.named_graph_uris
+
+        async def compute() -> tuple[str, bytes]:
+            inspection = await run_in_threadpool(inspect_query, query, settings.service_allow)
+            dataset = await run_in_threadpool(
+                query_dataset, kg, inspection, params.default_graph_uris, params.named_graph_uris
+            )
+            return await run_in_threadpool(run, query, dataset, accept, params.format)
+
+        # The formats either query form would be answered in, as chosen before the run.
+        formats = [_acceptable(accept, params.format, m) for m in (RESULT_MEDIA, GRAPH_MEDIA)]
+        key = make_key(
+            "query",
+            normalise_query(query),
+            params.default_graph_uris,
+            params.named_graph_uris,
+            formats,
         )
-        media, body = await run_in_threadpool(run, query, dataset, accept, params.format)
-        return _body_response(request, body, media)
+        return await answers.answer(request, key, kg.data_version, compute)
 
     return router

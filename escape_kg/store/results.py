@@ -1,0 +1,276 @@
+"""Query answers and the formats they are written in; rdflib <-> Oxigraph terms."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Literal
+
+import pyoxigraph as ox
+from rdflib import BNode, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
+
+from escape_kg.errors import (
+    QueryError,
+    ResultTooLargeError,
+)
+
+__all__ = [
+    "DUMP_FORMATS",
+    "GRAPH_FORMATS",
+    "RESULT_FORMATS",
+    "GraphInfo",
+    "Limits",
+    "QueryResult",
+    "Term",
+    "capped",
+    "ntriples_body",
+    "to_oxigraph",
+    "to_rdflib",
+]
+
+Term = URIRef | BNode | RdfLiteral
+
+# Formats a whole dataset can be exported in / restored from.
+DUMP_FORMATS: dict[str, ox.RdfFormat] = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+}
+# Formats a CONSTRUCT/DESCRIBE result can be written in.
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+# Formats a SELECT/ASK result can be written in.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+def to_rdflib(term: object) -> Term:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported term from the store: {term!r}")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot bind {term!r} as an RDF term")
+
+
+def _json_term(term: object) -> dict[str, object]:
+    """One term in the SPARQL 1.1 Query Results JSON Format."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        parts = ("subject", "predicate", "object")
+        return {"type": "triple", "value": {k: _json_term(getattr(term, k)) for k in parts}}
+    raise TypeError(f"unsupported term from the store: {term!r}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most one answer may hold: ``rows`` solutions or triples, ``bytes`` serialised."""
+
+    rows: int
+    bytes: int
+
+    def too_many_rows(self) -> ResultTooLargeError:
+        """The error for an answer with more than ``rows`` rows or triples."""
+        return ResultTooLargeError(
+            f"the answer has more than {self.rows:,} rows (or triples), the most this server sends",
+            hint="add LIMIT (and OFFSET to page through the rest), or narrow the query",
+        )
+
+
+class _CappedBuffer(io.RawIOBase):
+    """A byte sink that refuses to grow past ``limit`` (pyoxigraph writes into it)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.overflow = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        chunk = bytes(data)  # type: ignore[call-overload]
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self.overflow = True
+            raise OSError("result size limit reached")  # aborts the serialiser
+        self.parts.append(chunk)
+        return len(chunk)
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def capped(write: object, limits: Limits) -> bytes:
+    """Run ``write(sink)`` into a capped buffer; ResultTooLargeError past ``limits.bytes``."""
+    sink = _CappedBuffer(limits.bytes)
+    try:
+        write(sink)  # type: ignore[operator]
+    except OSError as exc:
+        if not sink.overflow:
+            raise
+        raise ResultTooLargeError(
+            f"the answer is larger than {limits.bytes:,} bytes, the most this server sends",
+            hint="add LIMIT (and OFFSET to page through the rest), or select fewer variables",
+        ) from exc
+    return sink.value()
+
+
+def ntriples_body(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    """Triples as lines of SPARQL ``INSERT DATA`` syntax (rdflib's ``n3`` of each term,
+    which escapes quotes, backslashes and line breaks in literals)."""
+    return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """A named graph and the number of triples in it."""
+
+    iri: str
+    triples: int
+
+
+class QueryResult:
+    """The answer to one query. Single use: read it once (rows, triples or serialize)."""
+
+    def __init__(self, raw: object) -> None:
+        self._raw = raw
+        self.kind: Literal["select", "ask", "graph"]
+        if isinstance(raw, ox.QueryBoolean):
+            self.kind = "ask"
+        elif isinstance(raw, ox.QuerySolutions):
+            self.kind = "select"
+        else:
+            self.kind = "graph"
+
+    @property
+    def variables(self) -> list[str]:
+        """The SELECT variables, in projection order (empty for ASK and graphs)."""
+        if isinstance(self._raw, ox.QuerySolutions):
+            return [v.value for v in self._raw.variables]
+        return []
+
+    @property
+    def boolean(self) -> bool:
+        """The ASK answer. Raises QueryError for other query forms."""
+        if not isinstance(self._raw, ox.QueryBoolean):
+            raise QueryError("this query is not an ASK query")
+        return bool(self._raw)
+
+    def rows(self) -> Iterator[tuple[Term | None, ...]]:
+        """SELECT solutions as tuples in ``variables`` order; None for unbound."""
+        if not isinstance(self._raw, ox.QuerySolutions):
+            raise QueryError("this query is not a SELECT query")
+        names = self.variables
+        for solution in self._raw:
+            yield tuple(None if solution[n] is None else to_rdflib(solution[n]) for n in names)
+
+    def triples(self) -> Iterator[tuple[Term, Term, Term]]:
+        """CONSTRUCT/DESCRIBE triples."""
+        if not isinstance(self._raw, ox.QueryTriples):
+            raise QueryError("this query is not a CONSTRUCT or DESCRIBE query")
+        for t in self._raw:
+            yield (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+
+    def serialize(self, fmt: str) -> bytes:
+        """The result in ``fmt``: json/xml/csv/tsv for SELECT and ASK,
+        turtle/ntriples/jsonld/rdfxml for graphs. Raises QueryError otherwise."""
+        if self.kind == "graph":
+            gfmt = GRAPH_FORMATS.get(fmt)
+            if gfmt is None:
+                raise QueryError(
+                    f"a graph result cannot be written as {fmt!r}",
+                    hint="use one of: " + ", ".join(GRAPH_FORMATS),
+                )
+            assert isinstance(self._raw, ox.QueryTriples)
+            out = self._raw.serialize(format=gfmt)
+        else:
+            rfmt = RESULT_FORMATS.get(fmt)
+            if rfmt is None:
+                raise QueryError(
+                    f"a {self.kind.upper()} result cannot be written as {fmt!r}",
+                    hint="use one of: " + ", ".join(RESULT_FORMATS),
+                )
+            assert isinstance(self._raw, ox.QuerySolutions | ox.QueryBoolean)
+            out = self._raw.serialize(format=rfmt)
+        assert out is not None
+        return out
+
+    def serialize_capped(self, fmt: str, limits: Limits) -> bytes:
+        """Like ``serialize``, refusing answers past ``limits``.
+
+        Raises ResultTooLargeError (nothing partial is returned) or QueryError.
+        """
+        if self.kind == "ask":
+            return self.serialize(fmt)
+        if self.kind == "graph":
+            gfmt = GRAPH_FORMATS.get(fmt)
+            if gfmt is None:
+                return self.serialize(fmt)  # raises the unknown-format error
+            assert isinstance(self._raw, ox.QueryTriples)
+            triples = list(islice(self._raw, limits.rows + 1))
+            if len(triples) > limits.rows:
+                raise limits.too_many_rows()
+            return capped(lambda sink: ox.serialize(triples, sink, gfmt), limits)
+        rfmt = RESULT_FORMATS.get(fmt)
+        if rfmt is None:
+            return self.serialize(fmt)
+        assert isinstance(self._raw, ox.QuerySolutions)
+        names = self.variables
+        # pyoxigraph cannot count rows while it serialises, so the rows are taken
+        # first (at most one past the cap), written as JSON, and re-read by its
+        # serialiser for the other formats.
+        solutions = list(islice(self._raw, limits.rows + 1))
+        if len(solutions) > limits.rows:
+            raise limits.too_many_rows()
+        bindings = [{n: _json_term(s[n]) for n in names if s[n] is not None} for s in solutions]
+        doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
+        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        if fmt == "json":
+            if len(data) > limits.bytes:
+                return capped(lambda sink: sink.write(data), limits)
+            return data
+        reread = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+        assert isinstance(reread, ox.QuerySolutions)
+        return capped(lambda sink: reread.serialize(sink, rfmt), limits)
