@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
-from xml.dom.minidom import Document
+from xml.dom.minidom import Document, Element, Text
 
 import pytest
 from _server import RunningServer, serve_process
@@ -47,6 +47,13 @@ def raw(client: SPARQLWrapper) -> tuple[str, bytes]:
     """The answer's Content-Type and bytes, unconverted."""
     result = client.query()
     return str(result.info()["content-type"]), result.response.read()
+
+
+def text(element: Element) -> str:
+    """The text inside an XML element."""
+    child = element.firstChild
+    assert isinstance(child, Text)
+    return child.data
 
 
 def sparql(endpoint: str, query: str, fmt: str = JSON, method: str = GET) -> SPARQLWrapper:
@@ -119,8 +126,9 @@ def test_select_as_json(read_only: RunningServer, method: str) -> None:
 def test_select_as_xml(read_only: RunningServer, method: str) -> None:
     document: Document = converted(sparql(read_only.sparql, SPEAKERS, XML, method))
     root = document.documentElement
+    assert root is not None
     assert root.namespaceURI == "http://www.w3.org/2005/sparql-results#"
-    names = [node.firstChild.data for node in document.getElementsByTagName("literal")]
+    names = [text(node) for node in document.getElementsByTagName("literal")]
     assert len(names) == 16
     assert names == sorted(names)
     assert "Ian Bird" in names
@@ -144,7 +152,7 @@ def test_ask(read_only: RunningServer, fmt: str, method: str) -> None:
     if fmt == JSON:
         assert (yes["boolean"], no["boolean"]) == (True, False)
     else:
-        answers = [d.getElementsByTagName("boolean")[0].firstChild.data for d in (yes, no)]
+        answers = [text(d.getElementsByTagName("boolean")[0]) for d in (yes, no)]
         assert answers == ["true", "false"]
 
 
@@ -208,9 +216,7 @@ def test_update_with_the_token_is_run(writable: RunningServer) -> None:
     assert count(writable.sparql, graph) == 1
     # the same through /update, by plain HTTP
     delete = f"DROP GRAPH <{graph}>"
-    status, _ = http(
-        writable.root + "/update", {"update": delete}, Authorization=f"Bearer {TOKEN}"
-    )
+    status, _ = http(writable.root + "/update", {"update": delete}, Authorization=f"Bearer {TOKEN}")
     assert status == 204
     assert count(writable.sparql, graph) == 0
 
