@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -53,6 +53,9 @@ class ProtocolRequest:
     default_graph_uris: list[str]
     named_graph_uris: list[str]
     format: str | None
+    # An update's dataset (SPARQL 1.1 Protocol 2.2.3): read only to be refused, never ignored.
+    using_graph_uris: list[str] = field(default_factory=list)
+    using_named_graph_uris: list[str] = field(default_factory=list)
 
 
 def _params(pairs: Sequence[tuple[str, str]], body_query: str | None = None) -> ProtocolRequest:
@@ -67,7 +70,22 @@ def _params(pairs: Sequence[tuple[str, str]], body_query: str | None = None) -> 
         default_graph_uris=values("default-graph-uri"),
         named_graph_uris=values("named-graph-uri"),
         format=format_choice(formats[-1]) if formats else None,
+        using_graph_uris=values("using-graph-uri"),
+        using_named_graph_uris=values("using-named-graph-uri"),
     )
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """The name=value pairs of a query string or form body. Raises WebError 400 when a
+    percent-encoded value is not UTF-8 (the protocol allows no other encoding)."""
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise WebError(
+            400,
+            "a request parameter is not UTF-8 once percent-decoded",
+            hint="percent-encode the UTF-8 bytes of the query",
+        ) from exc
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -100,7 +118,7 @@ def _decode(body: bytes) -> str:
 
 
 async def _protocol_request(request: Request, settings: Settings) -> ProtocolRequest:
-    url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    url_pairs = _pairs(request.url.query)
     if request.method != "POST":
         return _params(url_pairs)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -119,7 +137,7 @@ async def _protocol_request(request: Request, settings: Settings) -> ProtocolReq
         return _params(url_pairs, body_query=body)
     if media == UPDATE:
         return _params([*url_pairs, ("update", body)])
-    return _params(url_pairs + parse_qsl(body, keep_blank_values=True))
+    return _params(url_pairs + _pairs(body))
 
 
 def _body_response(request: Request, body: bytes, media_type: str) -> Response:
@@ -241,14 +259,24 @@ def sparql_router(
                 f"{settings.max_query_chars:,}",
                 hint="split it, or upload data with PUT/POST /store?graph=...",
             )
-        if params.default_graph_uris or params.named_graph_uris:
+        dataset = {
+            "default-graph-uri": params.default_graph_uris,
+            "named-graph-uri": params.named_graph_uris,
+            "using-graph-uri": params.using_graph_uris,
+            "using-named-graph-uri": params.using_named_graph_uris,
+        }
+        given = [name for name, uris in dataset.items() if uris]
+        if given:
             raise WebError(
                 400,
-                "using-graph-uri / using-named-graph-uri are not supported here",
-                hint="name the graphs in the update itself (WITH, USING, GRAPH)",
+                f"{' and '.join(given)} cannot restrict an update here; it was not run",
+                hint="name the graphs in the update itself (USING, USING NAMED, WITH, GRAPH)",
             )
         await run_in_threadpool(inspect_update, text, settings.service_allow, settings.load_allow)
-        await run_in_threadpool(kg.update, text)
+        # The protocol lets the service pick the base of relative IRIs: the endpoint's
+        # URL. A BASE in the update comes later in the prologue, so it still wins.
+        base = str(request.url.replace(query="", fragment=""))
+        await run_in_threadpool(kg.update, f"BASE <{base}> {text}")
         return Response(status_code=204)
 
     @router.api_route("/update", methods=["POST"], response_model=None)
