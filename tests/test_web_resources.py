@@ -365,9 +365,9 @@ def test_text_from_minutes_is_inert(tmp_path: Path) -> None:
         assert r.status_code == 200, path
         tags = _tags(r.text)
         # The only script allowed is the landing page's inert JSON-LD data block.
-        assert all(
-            tag != "script" or a.get("type") == "application/ld+json" for tag, a in tags
-        ), path
+        assert all(tag != "script" or a.get("type") == "application/ld+json" for tag, a in tags), (
+            path
+        )
         assert all("onmouseover" not in attrs for _t, attrs in tags), path
         assert "alert(1)" in r.text or path.startswith("/search"), path  # shown, as text
 
