@@ -5,32 +5,16 @@ bundled example as its own process on a loopback port."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from _browser import WAIT_MS, chromium
 from _server import demo_server
-from playwright.sync_api import Browser, Page, Playwright, Response, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Response, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Offline and quiet: no sandbox (CI runs as root), no GPU, no calls home.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WAIT_MS = 20_000  # an upper bound for each wait, not a pause
 BASE = "https://w3id.org/escape-kg/id/"
 JULIE = "/id/person/julie-chaudan"
 WP2 = "/id/wp/WP2"
 MEETING = "/id/meeting/2021-09-08-technical-coordination-meeting"
-
-
-expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -40,21 +24,9 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests need Debian's chromium, which .ci/run "
-            "installs (apt-get install -y chromium)"
-        )
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
