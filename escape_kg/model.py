@@ -13,9 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from typing import Literal
 
 __all__ = [
+    "Action",
     "AgendaItem",
+    "Decision",
     "Deliverable",
     "EntityRef",
     "Event",
@@ -66,6 +69,9 @@ class SourceDocument:
     ``redactions`` counts what redaction removed, by kind (never the values);
     it is None until ``redact.redact`` has run, so a stage can tell.
     ``title``/``date`` are hints a reader found in the document's metadata.
+    ``origin`` holds other facts a reader found about where the document comes
+    from (e.g. "indico-event-id", "indico-category"); plain values that are not
+    secrets, since redaction never sees them.
     """
 
     source: SourceRef
@@ -74,6 +80,7 @@ class SourceDocument:
     redactions: Mapping[str, int] | None = None
     title: str | None = None
     date: dt.date | None = None
+    origin: Mapping[str, str] | None = None
 
 
 # --- parse ---------------------------------------------------------------
@@ -165,6 +172,8 @@ class Kind(StrEnum):
     EVENT_SERIES = "series"
     PROJECT = "project"
     SERVICE = "service"
+    ACTION = "action"
+    DECISION = "decision"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -264,6 +273,35 @@ class Mention:
     item: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Action:
+    """An action item stated in the notes of item ``item``.
+
+    ``key`` depends only on the owner and the normalised text, so a later meeting that
+    repeats the action (to close it) names the same action. ``owner`` is set when
+    ``owner_name`` matched a person of this meeting; ``due`` when a deadline was written.
+    """
+
+    key: str
+    text: str
+    owner: EntityRef | None
+    owner_name: str | None
+    due: dt.date | None
+    status: Literal["open", "done"]
+    item: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision recorded in the notes of item ``item``; ``key`` is unique to this meeting."""
+
+    key: str
+    text: str
+    item: str | None
+    span: Span
+
+
 @dataclass(frozen=True)
 class Meeting:
     """Everything extracted from one minutes document."""
@@ -279,6 +317,8 @@ class Meeting:
     speakers: tuple[ItemSpeaker, ...] = ()
     topics: tuple[ItemTopic, ...] = ()
     mentions: tuple[Mention, ...] = ()
+    actions: tuple[Action, ...] = ()
+    decisions: tuple[Decision, ...] = ()
 
 
 # --- reference vocabulary, as the extractors see it ------------------------

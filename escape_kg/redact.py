@@ -68,8 +68,24 @@ _DIAL_HEADER = re.compile(
 )
 _H323_HEADER = re.compile(r"join by h\.?323|rejoindre par h\.?323|via h\.?323", re.IGNORECASE)
 
+# Query keys that carry a credential: meeting passwords, signed links, and
+# Indico's personal tokens (user_token, ak) that export and calendar links carry.
 _SECRET_QUERY = frozenset(
-    {"pwd", "password", "passcode", "signature", "tk", "token", "access_token", "mtid", "confno"}
+    {
+        "pwd",
+        "password",
+        "passcode",
+        "signature",
+        "tk",
+        "token",
+        "access_token",
+        "mtid",
+        "confno",
+        "user_token",
+        "ak",
+        "apikey",
+        "api_key",
+    }
 )
 _ZOOM_ID = re.compile(r"\d{9,11}")
 

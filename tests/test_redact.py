@@ -148,3 +148,15 @@ def test_line_breaks_are_never_added_or_removed(text: str) -> None:
     redacted, counts = redact_text(text)
     assert redacted.count("\n") == text.count("\n")
     assert all(count >= 0 for count in counts.values())
+
+
+def test_indico_personal_tokens_in_links_are_redacted() -> None:
+    text = (
+        "Calendar: https://indico.example.org/export/event/123.ics?user_token=99_abcdEFGH\n"
+        "Export: https://indico.example.org/export/categ/7.json?ak=00000000-1111-2222&pretty=yes\n"
+        "Plain page: https://indico.example.org/event/123/timetable/?view=standard\n"
+    )
+    redacted, counts = redact_text(text)
+    assert "abcdEFGH" not in redacted and "00000000-1111-2222" not in redacted
+    assert counts["join-link"] == 2
+    assert "https://indico.example.org/event/123/timetable/?view=standard" in redacted

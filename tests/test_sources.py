@@ -124,8 +124,8 @@ def test_detect_format() -> None:
 
 def test_unknown_format_lists_the_known_ones() -> None:
     with pytest.raises(SourceError) as info:
-        read_bytes(b"<html></html>", "page.html", max_bytes=LIMIT)
-    assert "'html'" in info.value.message
+        read_bytes(b"PK\x03\x04 not really", "notes.docx", max_bytes=LIMIT)
+    assert "'docx'" in info.value.message
     assert "known formats: " + ", ".join(sorted(READERS)) in info.value.message
     with pytest.raises(SourceError, match="known formats"):
         read_bytes(b"Title\n", "m.txt", max_bytes=LIMIT, fmt="docx")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path, PurePath
 
 from escape_kg.errors import SourceError
 from escape_kg.model import SourceDocument
+from escape_kg.sources.html import read_html
+from escape_kg.sources.ics import read_ics
+from escape_kg.sources.indico_json import read_indico_json
 from escape_kg.sources.text import read_text
 
 __all__ = ["READERS", "Reader", "detect_format", "read_bytes", "read_source"]
@@ -15,6 +19,9 @@ Reader = Callable[[bytes, str], SourceDocument]
 
 READERS: dict[str, Reader] = {
     "text": read_text,
+    "html": read_html,
+    "indico-json": read_indico_json,
+    "ics": read_ics,
 }
 
 # File name suffix -> format name. Formats not (yet) in READERS are still named
@@ -34,30 +41,54 @@ _SUFFIXES: dict[str, str] = {
 }
 
 
+# Markers of an HTML page or of a saved piece of an Indico page, looked for in the first KB.
+_HTML_MARKERS = (
+    b"<!doctype html",
+    b"<html",
+    b'<div class="timetable',
+    b'<div class="event-wrapper',
+)
+
+
+# An Indico export API answer: the envelope's "results" list or an event object,
+# also when the file is cut off (so its reader can name the broken line).
+_INDICO_JSON = re.compile(rb'"(?:results"\s*:\s*\[|_type"\s*:\s*"(?:Conference|HTTPAPIResult)")')
+
+
 def _sniff(data: bytes) -> str:
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html")):
+    if head.startswith(b"<") and any(marker in data[:1024].lower() for marker in _HTML_MARKERS):
         return "html"
     if head.startswith(b"begin:vcalendar"):
         return "ics"
     if head.startswith(b"%pdf-"):
         return "pdf"
+    if head.startswith((b"{", b"[", b"//")) and _INDICO_JSON.search(data[:4096]):
+        return "indico-json"
     if head.startswith(b"{"):
         return "json"
     return "text"
 
 
 def detect_format(data: bytes, path: str) -> str:
-    """The format name of a document: from the file name suffix, else from its first bytes.
+    """The format name of a document: HTML by content, else by file name suffix, else content.
+
+    HTML is recognised from its first KB (a doctype, ``<html>``, or Indico's
+    ``event-wrapper``/``timetable`` markup) whatever the file is called; so are
+    iCalendar ("BEGIN:VCALENDAR") and Indico export JSON (a "results" list or
+    a "Conference" object), while other JSON stays "json" (not supported).
 
     Returns a name that may not be in ``READERS`` (say "html" before its reader
     exists); ``read_bytes`` reports those. Anything unrecognised is "text", so
     that the text reader can say precisely what is wrong with it.
     """
+    sniffed = _sniff(data)
+    if sniffed in ("html", "ics", "indico-json"):
+        return sniffed  # an Indico page or export saved as .txt or with no suffix is still one
     suffix = PurePath(path).suffix.lower()
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
-    return _sniff(data)
+    return sniffed
 
 
 def _unknown_format(fmt: str, path: str) -> SourceError:
