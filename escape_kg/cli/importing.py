@@ -27,7 +27,7 @@ from escape_kg.errors import EscapeKGError
 __all__ = ["import_", "validate"]
 
 # Files `import` picks up when given a folder.
-MINUTES_SUFFIXES = {".txt", ".text", ".md"}
+MINUTES_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".json", ".ics"}
 
 # -- import ---------------------------------------------------------------------
 
@@ -106,7 +106,11 @@ def _import_all(
 def import_(
     store: Path | None, date: dt.datetime | None, force: bool, files: tuple[Path, ...]
 ) -> None:
-    """Import minutes FILES (or folders of .txt minutes) into the store.
+    """Import minutes FILES (or folders of them, searched recursively) into the store.
+
+    Minutes may be plain text copied from an Indico page, a saved Indico page
+    (.html), Indico export JSON or iCalendar (.ics); the format is recognised
+    by content.
 
     Each file is redacted, parsed, validated and, if it conforms, replaces its
     meeting's graph in one step. Re-importing an unchanged file changes
