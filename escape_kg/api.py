@@ -13,10 +13,11 @@ from typing import IO, Literal
 from rdflib import Graph
 from rdflib import Literal as RdfLiteral
 
-from escape_kg import views
+from escape_kg import identity, views
 from escape_kg.config import Settings
 from escape_kg.describe import Description, describe
 from escape_kg.errors import EscapeKGError, SourceError
+from escape_kg.identity import Candidate, Merge
 from escape_kg.importer import BuiltDocument, ImportOutcome, Pipeline, Status, import_files
 from escape_kg.model import Lexicon
 from escape_kg.rdf.iris import Minter
@@ -40,10 +41,12 @@ from escape_kg.views import Overview, Page, SearchHit
 
 __all__ = [
     "BuiltDocument",
+    "Candidate",
     "DataVersion",
     "GraphSummary",
     "ImportOutcome",
     "KnowledgeGraph",
+    "Merge",
     "Status",
 ]
 
@@ -215,6 +218,28 @@ class KnowledgeGraph(Serving):
                 hint="check the syntax, or give minutes as a .txt file",
             ) from exc
         return validate_graph(graph, source_path=str(path))
+
+    # -- people across meetings ---------------------------------------------------
+
+    def person_candidates(self) -> list[Candidate]:
+        """Pairs of people that may be one person (initials, one-letter spellings, swapped
+        names), best first, without pairs already merged or unmerged by a human."""
+        return identity.person_candidates(self)
+
+    def merge_people(self, a: str, b: str, *, who: str | None = None, note: str = "") -> Merge:
+        """Record ``a owl:sameAs b`` (IRIs or keys such as ``person/kay-graf``) with its
+        provenance in the identity graph. Raises EscapeKGError for an unknown person or a
+        pair that is already merged."""
+        return identity.merge_people(self, a, b, who=who, note=note)
+
+    def unmerge_people(self, a: str, b: str, *, who: str | None = None, note: str = "") -> Merge:
+        """Undo the merge of ``a`` and ``b``; returns it. Raises EscapeKGError when they
+        are unknown or not merged."""
+        return identity.unmerge_people(self, a, b, who=who, note=note)
+
+    def merges(self) -> list[Merge]:
+        """The merges of people in force, oldest first."""
+        return identity.list_merges(self)
 
     # -- linked data: what the web pages and resolvable IRIs show -------------
 

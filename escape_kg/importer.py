@@ -45,7 +45,10 @@ __all__ = [
     "import_files",
 ]
 
-Status = Literal["imported", "forced", "unchanged", "refused", "failed"]
+Status = Literal["imported", "forced", "unchanged", "kept", "refused", "failed"]
+
+# A calendar entry carries a meeting's title and times but no agenda.
+CALENDAR = "text/calendar"
 
 # Below this many files the workers' start-up (imports, lexicon, shapes) costs
 # more than the overlap saves.
@@ -81,6 +84,7 @@ class ImportOutcome:
     redactions: Mapping[str, int] = field(default_factory=dict)
     report: ValidationReport | None = None
     error: EscapeKGError | None = None
+    reason: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -132,6 +136,7 @@ class Prepared:
     date: dt.date
     graph_iri: str
     sha256: str
+    media_type: str
     body: str
     triples: int
     redactions: Mapping[str, int]
@@ -149,13 +154,14 @@ class Prepared:
             date=minutes.date,
             graph_iri=built.graph_iri,
             sha256=minutes.document.source.sha256,
+            media_type=minutes.document.source.media_type,
             body=ntriples_body([*built.graph, conforms]),
             triples=len(built.graph),
             redactions=dict(built.redactions),
             report=built.report,
         )
 
-    def outcome(self, status: Status) -> ImportOutcome:
+    def outcome(self, status: Status, reason: str | None = None) -> ImportOutcome:
         """The outcome of this document with ``status``."""
         return ImportOutcome(
             self.path,
@@ -166,6 +172,7 @@ class Prepared:
             triples=self.triples,
             redactions=self.redactions,
             report=self.report,
+            reason=reason,
         )
 
 
@@ -175,8 +182,22 @@ def store_prepared(store: Store, prepared: Prepared, *, force: bool) -> ImportOu
         return prepared.outcome("refused")
     if _unchanged(store, prepared):
         return prepared.outcome("unchanged")
+    if prepared.media_type == CALENDAR and _has_fuller_minutes(store, prepared):
+        return prepared.outcome(
+            "kept",
+            "the store holds minutes of this meeting with an agenda; a calendar "
+            "entry does not replace them",
+        )
     store.replace_graph_text(prepared.graph_iri, prepared.body)
     return prepared.outcome("imported" if prepared.report.conforms else "forced")
+
+
+def _has_fuller_minutes(store: Store, prepared: Prepared) -> bool:
+    """True if the meeting's graph holds a document that is not a calendar entry."""
+    return store.query(
+        f'ASK {{ GRAPH ?g {{ ?g ?format ?f FILTER(?f != "{CALENDAR}") }} }}',
+        substitutions={"g": URIRef(prepared.graph_iri), "format": EKG.sourceFormat},
+    ).boolean
 
 
 def _unchanged(store: Store, prepared: Prepared) -> bool:

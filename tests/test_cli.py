@@ -420,3 +420,31 @@ def test_queries_lists_the_catalogue() -> None:
     result = run("queries")
     assert result.exit_code == 0
     assert "wp-term" in result.stdout and "--param" in result.stdout
+
+
+def test_a_folder_of_minutes_in_all_four_forms_imports_in_one_command(tmp_path: Path) -> None:
+    folder = tmp_path / "minutes"
+    (folder / "2021" / "tc").mkdir(parents=True)
+    (folder / "2021" / "tc" / "2021-09-08-tc.txt").write_bytes(SEED.read_bytes())
+    for name in ("standard.html", "event-sessions.json", "event-tzid.ics"):
+        (folder / name).write_bytes((DATA / "indico" / name).read_bytes())
+    result = run("import", "--store", str(tmp_path / "s"), str(folder))
+    assert result.exit_code == 0, result.output
+    assert "4 file(s): 4 imported" in result.stderr
+    rows = select(tmp_path / "s", "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a ekg:Meeting }")
+    assert rows == [{"n": "4"}]
+
+
+def test_a_calendar_entry_does_not_replace_the_minutes_of_its_meeting(tmp_path: Path) -> None:
+    # The JSON export and the calendar entry describe the same meeting.
+    store = str(tmp_path / "s")
+    json_file, ics_file = (
+        DATA / "indico" / "event-contributions.json",
+        DATA / "indico" / "event-utc.ics",
+    )
+    assert run("import", "--store", store, str(json_file)).exit_code == 0
+    before = dump(Path(store))
+    result = run("import", "--store", store, str(ics_file))
+    assert result.exit_code == 0
+    assert "kept" in result.stderr and "calendar entry does not replace" in result.stderr
+    assert dump(Path(store)) == before

@@ -109,7 +109,7 @@ def test_events_with_resolved_dates(
 
 def test_next_meeting_belongs_to_this_meetings_series(meeting: Meeting) -> None:
     nxt = next(e for e in meeting.events if e.start == dt.date(2021, 10, 13))
-    assert nxt.series == EntityRef(Kind.EVENT_SERIES, "technical-coordination-meeting")
+    assert nxt.series == EntityRef(Kind.EVENT_SERIES, "technical-coordination")
     assert nxt.name == "Technical Coordination Meeting 2021-10-13"
 
 

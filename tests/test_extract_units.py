@@ -189,7 +189,7 @@ def test_events_resolve_against_lexicon_and_deadlines_are_not_events() -> None:
         "technical-coordination-meeting-2021-10-13": (
             D(2021, 10, 13),
             D(2021, 10, 13),
-            EntityRef(series, "technical-coordination-meeting"),
+            EntityRef(series, "technical-coordination"),
         ),
     }
 

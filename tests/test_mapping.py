@@ -51,7 +51,7 @@ def test_meeting_node(graph: Graph) -> None:
     assert graph.value(doc, SCHEMA.text) == Literal(TEXT)
     assert graph.value(doc, EKG.lineCount) == Literal(11)
     series = graph.value(m, SCHEMA.superEvent)
-    assert series == iri("series/technical-coordination-meeting")
+    assert series == iri("series/technical-coordination")
     assert (series, RDF.type, SCHEMA.EventSeries) in graph
 
 

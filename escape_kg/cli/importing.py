@@ -55,6 +55,13 @@ def _print_outcome(console: Console, outcome: ImportOutcome) -> None:
         console.print(f"[red]✘ failed[/]    {outcome.error}", highlight=False, soft_wrap=True)
         return
     what = f"{outcome.date} {outcome.title!r}"
+    if outcome.status == "kept":
+        console.print(
+            f"[blue]✔ kept[/]      {name} → {what}: not stored, {outcome.reason}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     if outcome.status in {"imported", "forced", "unchanged"}:
         colour = {"imported": "green", "forced": "yellow", "unchanged": "blue"}[outcome.status]
         console.print(
@@ -124,7 +131,7 @@ def import_(
         where = kg.settings.store
     counts = {
         s: sum(1 for o in outcomes if o.status == s)
-        for s in ("imported", "forced", "unchanged", "refused", "failed")
+        for s in ("imported", "forced", "unchanged", "kept", "refused", "failed")
     }
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     console.print(

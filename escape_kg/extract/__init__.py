@@ -1,10 +1,11 @@
-"""Extraction: ParsedMinutes + Lexicon -> Meeting (people, organisations, WPs, events, mentions)."""
+"""Extraction: ParsedMinutes + Lexicon -> Meeting (people, organisations, WPs, events, actions)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
 
+from escape_kg.extract.actions import with_actions
 from escape_kg.extract.cache import per_lexicon
 from escape_kg.extract.events import EventFinder
 from escape_kg.extract.matching import AliasTable, LineIndex
@@ -221,7 +222,7 @@ def extract(minutes: ParsedMinutes, lexicon: Lexicon) -> Meeting:
         _region(state, tools, item.title_span, item.number, notes=False)
         for note in item.notes:
             _region(state, tools, note.span, item.number, notes=True)
-    return _assemble(minutes, state)
+    return with_actions(_assemble(minutes, state), lexicon)
 
 
 def _assemble(minutes: ParsedMinutes, state: _State) -> Meeting:

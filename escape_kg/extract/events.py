@@ -11,7 +11,7 @@ from escape_kg.extract.dates import DateHit, find_dates
 from escape_kg.extract.matching import Hit
 from escape_kg.extract.things import EVENT_WORDS, derived_aliases, initialisms
 from escape_kg.model import EntityRef, Event, Kind, Lexicon, LexiconEntry
-from escape_kg.rdf.iris import slugify
+from escape_kg.rdf.iris import series_key, slugify
 
 __all__ = ["EventFinder", "EventHit"]
 
@@ -211,7 +211,7 @@ class EventFinder:
                 return None
             iso = head.date.first.isoformat()
             ref = EntityRef(Kind.EVENT, f"{self.series_key}-{iso}")
-            own = EntityRef(Kind.EVENT_SERIES, self.series_key)
+            own = EntityRef(Kind.EVENT_SERIES, series_key(self.title))
             event = Event(ref, f"{self.title} {iso}", head.date.first, head.date.last, own)
             return EventHit(head.start, head.end, ref, event)
         series = self._series_for(head)

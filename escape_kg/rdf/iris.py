@@ -10,9 +10,12 @@ Layout under the base (default ``https://w3id.org/escape-kg/id/``)::
     meeting/{mkey}/item/{number}         an agenda item ("3.2")
     meeting/{mkey}/mention/{start}-{end} a mention (offsets into the redacted text)
     meeting/{mkey}/membership/{p}/{o}    an affiliation stated at the meeting
+    meeting/{mkey}/action/{key}          the status of action/{key} as this meeting states it
     meeting/{mkey}/import                the import activity
     graph/{mkey}                         the named graph of that meeting's document
     graph/reference, graph/ontology      the two shared graphs
+    graph/identity                       merges of people recorded by humans
+    identity/{kind}/{stamp}              one such decision ("merge", "unmerge")
 
 The reference vocabulary uses the same layout, written as relative IRIs that
 are resolved against the configured base when it is loaded.
@@ -20,6 +23,7 @@ are resolved against the configured base when it is loaded.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from urllib.parse import quote
@@ -28,7 +32,7 @@ from rdflib import URIRef
 
 from escape_kg.model import EntityRef, Kind
 
-__all__ = ["DEFAULT_BASE", "Minter", "meeting_key", "slugify"]
+__all__ = ["DEFAULT_BASE", "Minter", "meeting_key", "series_key", "slugify"]
 
 DEFAULT_BASE = "https://w3id.org/escape-kg/id/"
 
@@ -49,6 +53,40 @@ def slugify(text: str) -> str:
 def meeting_key(title: str, date: object) -> str:
     """The stable key of a meeting: its ISO date and a slug of its title."""
     return f"{date}-{slugify(title)}"
+
+
+# Words that vary between the titles of meetings of one series without naming another series:
+# the project's name, "meeting"/"call" and the abbreviations before a number ("No. 12").
+_SERIES_NOISE = frozenset(
+    {"escape", "meeting", "meetings", "call", "calls", "telecon", "videoconference", "no", "nr"}
+)
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june"
+    "|july|august|september|october|november|december"
+)
+# Dates first (so their digits go together), then any remaining number ("#12", "12th").
+_SERIES_DATE = re.compile(
+    rf"\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}\b|\b\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b\.?(?:\s+\d{{4}})?"
+    rf"|\b(?:{_MONTHS})\b\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?,?(?:\s+\d{{4}})?",
+    re.IGNORECASE,
+)
+_SERIES_NUMBER = re.compile(r"#?\b\d+(?:st|nd|rd|th)?\b|#", re.IGNORECASE)
+
+
+def series_key(title: str) -> str:
+    """The key of the series a meeting titled ``title`` belongs to.
+
+    Series come from meeting titles alone: the slug of the title once the project name
+    ("ESCAPE"), the words "meeting"/"call", dates, numbers and "#" are dropped, so
+    "ESCAPE Technical Coordination meeting #12" and "Technical Coordination Meeting" share
+    ``technical-coordination``. Acronyms are not expanded ("TC meeting" stays ``tc``). A
+    title made only of such words keeps its plain slug.
+    """
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    text = _SERIES_NUMBER.sub(" ", _SERIES_DATE.sub(" ", folded))
+    words = [w for w in _NON_SLUG.split(text.lower()) if w and w not in _SERIES_NOISE]
+    return "-".join(words) or slugify(title)
 
 
 def _segment(key: str) -> str:
@@ -98,6 +136,10 @@ class Minter:
             f"{self.meeting(mkey)}/membership/{_segment(person.key)}/{_segment(organisation.key)}"
         )
 
+    def action_status(self, mkey: str, key: str) -> URIRef:
+        """The record of what meeting ``mkey`` says about the status of action ``key``."""
+        return URIRef(f"{self.meeting(mkey)}/action/{_segment(key)}")
+
     def import_activity(self, mkey: str) -> URIRef:
         return URIRef(f"{self.meeting(mkey)}/import")
 
@@ -112,3 +154,14 @@ class Minter:
     @property
     def ontology_graph(self) -> URIRef:
         return URIRef(f"{self.base}graph/ontology")
+
+    @property
+    def identity_graph(self) -> URIRef:
+        """The named graph of identity decisions (merges of people)."""
+        return URIRef(f"{self.base}graph/identity")
+
+    def identity_decision(self, kind: str, at: str, *about: str) -> URIRef:
+        """The IRI of one identity decision of ``kind`` made at time ``at`` about ``about``."""
+        digest = hashlib.sha256("\n".join([kind, at, *about]).encode()).hexdigest()[:12]
+        stamp = re.sub(r"[^0-9T]", "", re.sub(r"(?:Z|[+-]\d\d:\d\d)$", "", at))
+        return URIRef(f"{self.base}identity/{_segment(kind)}/{stamp}-{digest}")

@@ -17,8 +17,9 @@ from escape_kg.model import (
     Meeting,
     Mention,
 )
+from escape_kg.rdf.actions import action_triples
 from escape_kg.rdf.docstore import DocumentStore
-from escape_kg.rdf.iris import Minter, meeting_key, slugify
+from escape_kg.rdf.iris import Minter, meeting_key, series_key, slugify
 from escape_kg.rdf.namespaces import DCTERMS, EKG, OA, ORG, PREFIXES, PROV, RDF, SCHEMA, XSD
 
 __all__ = ["ImportInfo", "meeting_graph", "meeting_key_of"]
@@ -189,7 +190,7 @@ class _Mapper:
         add(mt, SCHEMA_startDate, _when(start))
         add(mt, SCHEMA_endDate, _when(end))
         add(mt, SCHEMA_recordedIn, self.doc)
-        series = self.minter.entity(EntityRef(Kind.EVENT_SERIES, slugify(pm.title)))
+        series = self.minter.entity(EntityRef(Kind.EVENT_SERIES, series_key(pm.title)))
         add(mt, SCHEMA_superEvent, series)
         add(series, RDF_type, SCHEMA_EventSeries)
         add(series, SCHEMA_name, Literal(pm.title))
@@ -369,6 +370,7 @@ class _Mapper:
         add(graph, PROV_wasGeneratedBy, act)
         add(graph, PROV_generatedAtTime, when)
         add(graph, EKG_sourceName, Literal(_source_name(doc.source.path)))
+        add(graph, EKG.sourceFormat, Literal(doc.source.media_type))
         add(graph, EKG.sha256, Literal(doc.source.sha256))
         add(graph, EKG_toolVersion, Literal(info.tool_version))
         add(act, RDF_type, PROV_Activity)
@@ -401,6 +403,7 @@ def meeting_graph(meeting: Meeting, minter: Minter, info: ImportInfo) -> Graph:
     mapper.item_triples()
     listed = mapper.entity_triples()
     mentioned = mapper.mention_triples()
+    mapper.out.extend(action_triples(meeting, minter, mapper.mkey))
     missing = sorted({ref for ref in listed if ref not in mentioned})
     if missing:
         names = ", ".join(f"{r.kind.value}/{r.key}" for r in missing)
