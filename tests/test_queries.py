@@ -452,3 +452,81 @@ def test_find_entity_gives_the_iris_other_queries_take(seeded: KnowledgeGraph) -
     top = rows[0]
     assert top["entity"] == ID + "service/rucio"
     assert int(top["mentions"] or 0) >= 1
+
+
+# -- several meetings: rows stay with their own meeting -------------------------------
+
+SECOND = "2021-09-15"
+
+
+@pytest.fixture(scope="module")
+def twice() -> KnowledgeGraph:
+    """The seed minutes imported as two meetings a week apart: same text, two graphs."""
+    kg = KnowledgeGraph.memory()
+    for day in (dt.date(2021, 9, 8), dt.date.fromisoformat(SECOND)):
+        outcome = kg.ingest(SEED, date=day)
+        assert outcome.status in ("imported", "forced"), outcome.error
+    assert len(run(kg, "meetings")) == 2
+    return kg
+
+
+def moved(rows: list[Row]) -> list[Row]:
+    """``rows`` as the second copy of the seed meeting gives them (its date is in its IRIs)."""
+    return [
+        {k: None if v is None else v.replace("2021-09-08", SECOND) for k, v in r.items()}
+        for r in rows
+    ]
+
+
+def key(row: Row) -> tuple[str, ...]:
+    return tuple(f"{k}={v}" for k, v in sorted(row.items()))
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("event-mentions", {"event": "series/chep"}),
+        ("mention-context", {"entity": "event/dac21", "window": "20"}),
+        ("person-activity", {"person": "person/john-swinbank"}),
+        ("wp-term", {"wp": "wp/WP2", "term": "DAC21"}),
+        ("wp-term", {"term": "ESCAPE Data Lake data challenge 2021"}),
+        ("wp-timeline", {"wp": "wp/WP5"}),
+        ("institute-activity", {"organisation": "org/cnrs"}),
+        ("sources", {}),
+    ],
+)
+def test_a_second_meeting_adds_its_own_rows_and_mixes_nothing(
+    seeded: KnowledgeGraph, twice: KnowledgeGraph, name: str, values: dict[str, str]
+) -> None:
+    """The queries look rows up meeting by meeting: a second copy of the minutes must give
+    the first meeting's rows again, under the second meeting, and nothing paired across."""
+    one = run(seeded, name, values)
+    assert one, f"{name} finds nothing on the seed minutes"
+    both = run(twice, name, values)
+    ignored = {"importedAt"}  # the one value two imports never share
+    strip = [{k: v for k, v in r.items() if k not in ignored} for r in both]
+    expected = [{k: v for k, v in r.items() if k not in ignored} for r in one + moved(one)]
+    assert sorted(map(key, strip)) == sorted(map(key, expected))
+
+
+def test_agenda_and_counts_stay_per_meeting(seeded: KnowledgeGraph, twice: KnowledgeGraph) -> None:
+    for day in ("2021-09-08", SECOND):
+        agenda = run(
+            twice, "meeting-agenda", {"meeting": f"meeting/{day}-technical-coordination-meeting"}
+        )
+        assert len(agenda) == 18
+        assert all((r["item"] or "").startswith(f"{ID}meeting/{day}-") for r in agenda)
+    rucio = next(
+        rows_where(run(twice, "co-mentions", {"entity": "event/dac21"}), other=ID + "service/rucio")
+    )
+    assert rucio["meetings"] == "2"
+    assert (rucio["first"], rucio["last"]) == ("2021-09-08", SECOND)
+    deliverables = run(twice, "deliverables", {"workpackage": "WP5"})
+    (d53,) = rows_where(deliverables, identifier="D5.3")
+    assert d53["mentions"] is not None and int(d53["mentions"]) % 2 == 0
+    assert d53["lastMentioned"] == SECOND
+    rucio_twice = run(twice, "find-entity", {"text": "rucio"})
+    rucio_once = run(seeded, "find-entity", {"text": "rucio"})
+    (found,) = rows_where(rucio_twice, entity=ID + "service/rucio")
+    (single,) = rows_where(rucio_once, entity=ID + "service/rucio")
+    assert int(found["mentions"] or 0) == 2 * int(single["mentions"] or 0) > 0

@@ -197,12 +197,25 @@ def test_graphs_not_in_the_store_are_refused(client: TestClient, params: dict[st
         "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
         "select * { optional { service silent <http://127.0.0.1:9/> { ?s ?p ?o } } }",
         "SELECT * WHERE { SERV\\u0049CE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p ?o LATERAL { SERVICE <http://127.0.0.1:9/> { ?s ?p ?x } } }",
     ],
 )
 def test_service_is_refused(client: TestClient, query: str) -> None:
     r = client.get("/sparql", params={"query": query})
     assert r.status_code == 400
     assert "SERVICE" in r.json()["error"]["detail"]
+
+
+def test_lateral_queries_run(client: TestClient) -> None:
+    # SPARQL 1.2 LATERAL, as the catalogue uses it: checked for SERVICE, then run.
+    query = (
+        "SELECT ?s ?n WHERE { GRAPH ?g { ?s ?p ?o } LATERAL { SELECT ?s (COUNT(*) AS ?n) "
+        "WHERE { GRAPH ?g { ?s ?q ?r } } GROUP BY ?s } } LIMIT 1"
+    )
+    r = client.get(
+        "/sparql", params={"query": query}, headers={"accept": "application/sparql-results+json"}
+    )
+    assert r.status_code == 200, r.text
 
 
 def test_updates_are_refused_everywhere(client: TestClient) -> None:

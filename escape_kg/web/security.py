@@ -44,6 +44,24 @@ _KEYWORDS = re.compile(
     re.IGNORECASE,
 )
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# SPARQL 1.2's LATERAL (the catalogue uses it; Oxigraph runs it) is unknown to
+# rdflib's 1.1 parser. Dropping the keyword leaves a plain group with the same
+# SERVICE and FROM clauses to check. Strings, IRIs and comments are matched first
+# so that the word is only removed where it is a keyword.
+_LATERAL = re.compile(
+    r'("""[\s\S]*?"""'
+    r"|'''[\s\S]*?'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\s]*>|#[^\n]*)|\bLATERAL\b',
+    re.IGNORECASE,
+)
+
+
+def _without_lateral(text: str) -> str:
+    return _LATERAL.sub(lambda m: m.group(1) if m.group(1) is not None else "", text)
+
+
 # pyparsing keeps parser state in shared objects; one parse at a time.
 _PARSE_LOCK = threading.Lock()
 
@@ -147,7 +165,7 @@ def inspect_query(text: str, service_allow: tuple[str, ...] = ()) -> Inspection:
         return Inspection()
     with _PARSE_LOCK:
         try:
-            prologue, query = parseQuery(text)
+            prologue, query = parseQuery(_without_lateral(text))
         except ParseBaseException as exc:
             error = _syntax_error(text, exc)
             try:
