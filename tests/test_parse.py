@@ -334,3 +334,94 @@ def test_date_in_name() -> None:
     assert date_in_name("tc_2021_09_08.txt") == dt.date(2021, 9, 8)
     assert date_in_name("2021-09-08/tc.txt") is None
     assert date_in_name("tc-2021-13-45.txt") is None
+
+
+# --- numbered instead of timed -------------------------------------------
+
+NUMBERED = """WP2 Sync
+Friday 19 November 2021
+
+    1. Introduction
+      Speaker: Ann Lee (CERN)
+      1. first note
+      2. second note
+    2) Site status 15m
+      - all green
+      • Site A 5m
+        Speaker: Bo Chan (INFN)
+    • 3 AOB 10m
+"""
+
+
+def test_numbered_items_without_times() -> None:
+    minutes = parse_minutes(_text(NUMBERED))
+    assert (minutes.title, minutes.date) == ("WP2 Sync", dt.date(2021, 11, 19))
+    rows = [
+        (i.number, i.title, i.start, i.end, i.duration.seconds // 60 if i.duration else None)
+        for i in minutes.all_items()
+    ]
+    assert rows == [
+        ("1", "Introduction", None, None, None),
+        ("2", "Site status", None, None, 15),
+        ("2.1", "Site A", None, None, 5),
+        ("3", "AOB", None, None, 10),
+    ]
+    intro, site, _ = minutes.items
+    assert [(s.name, s.affiliation) for s in intro.speakers] == [("Ann Lee", "CERN")]
+    # Numbered notes deeper than the numbered items stay notes.
+    assert [n.text for n in intro.notes] == ["first note", "second note"]
+    assert [n.text for n in site.notes] == ["all green"]
+    assert [(s.name, s.affiliation) for s in site.children[0].speakers] == [("Bo Chan", "INFN")]
+    for item in minutes.all_items():
+        assert _at(minutes, item.title_span) == item.title
+
+
+def test_numbered_notes_in_a_timed_document_stay_notes(seed: ParsedMinutes) -> None:
+    intro = seed.items[0]
+    assert intro.title == "Introduction"
+    assert intro.notes[0].text == "CHEP abstracts - deadline 19 Nov"
+    assert all(item.start is not None for item in seed.items)
+
+
+def test_numbered_item_beside_timed_items_at_their_indentation() -> None:
+    text = (
+        "Sync\n2021-09-08\n"
+        "  • 10:00 10:10\n"
+        "    Intro 10m\n"
+        "    1. a note\n"
+        "  2. AOB\n"
+        "    - nothing\n"
+        "  5. not an item: numbered out of place\n"
+    )
+    minutes = parse_minutes(_text(text))
+    assert [(i.number, i.title, i.start is None) for i in minutes.items] == [
+        ("1", "Intro", False),
+        ("2", "AOB", True),
+    ]
+    assert [n.text for n in minutes.items[0].notes] == ["a note"]
+    assert [n.text for n in minutes.items[1].notes] == [
+        "nothing",
+        "not an item: numbered out of place",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Notes\n1. only one numbered line\n  - body\n",  # a run needs two items
+        "Notes\n1. first\n3. skips two\n",  # numbers must run 1, 2, 3 ...
+        "Notes\n2. starts at two\n3. three\n",
+        "Notes\n1 bare number\n2 bare number\n",  # no "." / ")" and no bullet
+        "Notes\n1. 10\n2. 20\n",  # no title in words
+    ],
+)
+def test_text_that_is_not_a_numbered_agenda_still_has_no_agenda(text: str) -> None:
+    with pytest.raises(ParseError, match="no agenda found"):
+        parse_minutes(_text(text), date=SEED_DATE)
+
+
+def test_numbered_list_under_a_numbered_item_is_not_the_agenda() -> None:
+    text = "T\n2021-09-08\n1. Intro\n   1. a\n   2. b\n   3. c\n2. AOB\n"
+    minutes = parse_minutes(_text(text))
+    assert [i.title for i in minutes.items] == ["Intro", "AOB"]
+    assert [n.text for n in minutes.items[0].notes] == ["a", "b", "c"]

@@ -213,11 +213,30 @@ def test_compact_view_rows() -> None:
     assert "Minutes" not in parsed.document.text
 
 
-def test_numbered_view_is_refused_with_a_clear_error() -> None:
-    with pytest.raises(SourceError, match="numbered view") as info:
-        read_source(DATA / "numbered.html", max_bytes=LIMIT)
-    assert info.value.hint and "view=standard" in info.value.hint
-    assert info.value.path is not None and info.value.path.endswith("numbered.html")
+def test_numbered_view_items_have_numbers_and_no_times() -> None:
+    parsed = _parse("numbered.html")
+    assert (parsed.title, parsed.date) == ("Réunion WP9", DAY)
+    assert _rows(parsed) == [
+        ("1", "Introduction", None, None, None),
+        ("2", "Tour de table", None, None, None),
+    ]
+    assert _people(parsed, "1") == [("Nora Quillfeather", None, "speaker")]
+    # An untimed sub-contribution with neither duration nor speaker stays a note.
+    assert _notes(parsed, "2") == [("a) Site A", 0)]
+    text = parsed.document.text
+    for item in parsed.items:
+        assert text[item.title_span.start : item.title_span.end] == item.title
+
+
+def test_numbered_list_in_a_numbered_page_header_is_not_the_agenda() -> None:
+    page = (DATA / "numbered.html").read_text(encoding="utf-8")
+    described = page.replace(
+        '<div class="event-body">',
+        '<div class="event-description"><ol><li>Goals</li><li>Budget</li><li>Plans</li></ol>'
+        '</div><div class="event-body">',
+    )
+    parsed = parse_minutes(redact(read_bytes(described.encode(), "n.html", max_bytes=LIMIT)))
+    assert [item.title for item in parsed.items] == ["Introduction", "Tour de table"]
 
 
 def test_rendered_lines_are_what_spans_point_at() -> None:
@@ -287,7 +306,9 @@ def test_deeply_nested_page_does_not_crash() -> None:
     assert site_a.notes[0].text == "deep note"
 
 
-@pytest.mark.parametrize("name", ["standard.html", "print-12h-block.html", "compact.html"])
+@pytest.mark.parametrize(
+    "name", ["standard.html", "print-12h-block.html", "compact.html", "numbered.html"]
+)
 def test_each_sample_is_imported(name: str) -> None:
     kg = KnowledgeGraph.memory()
     assert kg.ingest(DATA / name).status == "imported"

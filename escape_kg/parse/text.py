@@ -9,8 +9,16 @@ The layout it reads (indentation varies, bullets may be missing)::
         Orateur: Xavier Espinal (CERN)    followed at once by a speaker line
         • Data Lake as a Service ...   everything else in an item is a note
 
-Lines before the first time line (the Zoom block, Indico page furniture) give
-only the title and, perhaps, the date.
+Minutes that number their items instead of timing them ("1. Introduction",
+"2) Round table", or "• 1 Introduction 10m" as Indico's numbered view shows
+them) are read too: the title is on the numbered line and the item has no
+start or end. Numbered lines open items only when no line holds times (then
+the agenda is a run numbered 1, 2, 3 ... at one indentation), or at the
+indentation of the time lines with the item's own position as number; numbered
+notes inside an item stay notes.
+
+Lines before the first item (the Zoom block, Indico page furniture) give only
+the title and, perhaps, the date.
 """
 
 from __future__ import annotations
@@ -40,6 +48,8 @@ __all__ = ["parse_text", "split_speakers"]
 
 _BULLET = re.compile(r"^[•·*\-◦▪‣●○](?:\s+|$)")
 _MARKER = re.compile(r"^(?:[•·*\-◦▪‣●○]|\d{1,3}[.)]|[A-Za-z]\)|\([A-Za-z0-9]{1,3}\))(?:\s+|$)")
+# "1. Title", "2) Title", "• 3 Title 10m", "• 4. Title": a numbered agenda item's head.
+_NUMBERED = re.compile(r"^(?:[•·*\-◦▪‣●○]\s+(?P<n1>\d{1,3})[.)]?|(?P<n2>\d{1,3})[.)])\s+(?=\S)")
 _SPEAKER = re.compile(
     r"^(?P<label>orateurs?|speakers?|presenters?|intervenants?|présentateurs?"
     r"|conveners?|convener\(s\)|chairs?|chairperson|chair\(s\)|président(?:e)?(?:\(s\))?)"
@@ -275,27 +285,107 @@ def _child(number: str, lines: list[_Line]) -> AgendaItem:
     )
 
 
-def _item(number: str, lines: list[_Line], date: dt.date, path: str) -> AgendaItem:
-    time_line = lines[0]
-    times = _time_line(time_line)
-    assert times is not None  # callers pass ranges that start at a time line
-    titled = [i for i, line in enumerate(lines) if i > 0 and not line.blank]
-    if not titled:
-        raise ParseError(
-            "agenda item has a time but no title",
-            hint='put the item title, with its duration ("Introduction 10m"), on the line '
-            "after the times",
-            path=path,
-            line=time_line.number,
+def _numbered(line: _Line) -> tuple[int, str, int] | None:
+    """(number, title text, offset of the title) when ``line`` reads as a numbered item head."""
+    match = _NUMBERED.match(line.text)
+    if match is None:
+        return None
+    rest = line.text[match.end() :].rstrip()
+    # A head needs a title in words; "1. 10:00" or "2) 15" are not agenda items.
+    if not any(char.isalpha() for char in rest) or parse_time_line(rest) is not None:
+        return None
+    return int(match["n1"] or match["n2"]), rest, line.start + match.end()
+
+
+def _run(lines: list[_Line], first: int) -> list[int]:
+    """Indexes of the heads numbered 1, 2, 3 ... at the indentation of ``lines[first]``.
+
+    The run stops at the first non-blank line that is neither the next head nor
+    indented deeper than the heads (an item's body).
+    """
+    indent = lines[first].indent
+    heads = [first]
+    for index in range(first + 1, len(lines)):
+        line = lines[index]
+        if line.blank or line.indent > indent:
+            continue
+        head = _numbered(line)
+        if line.indent < indent or head is None or head[0] != len(heads) + 1:
+            break
+        heads.append(index)
+    return heads
+
+
+def _numbered_starts(lines: list[_Line]) -> list[int]:
+    """The heads of a numbered agenda in a document without times, or [] when there is none.
+
+    A run needs two items at least, so that a lone "1. ..." line is not taken
+    for an agenda. A run inside another run's items (numbered notes under
+    numbered items) is not the agenda; of the outer runs the longest wins.
+    """
+    runs = [
+        _run(lines, index)
+        for index, line in enumerate(lines)
+        if not line.blank and (head := _numbered(line)) is not None and head[0] == 1
+    ]
+    runs = [run for run in runs if len(run) >= 2]
+    outer = [
+        run
+        for run in runs
+        if not any(
+            other[0] < run[0] <= other[-1] and lines[other[0]].indent < lines[run[0]].indent
+            for other in runs
         )
-    head = lines[titled[0]]
-    title, duration = split_duration(head.text)
-    speakers, body = _take_speakers(lines[titled[0] + 1 :])
+    ]
+    return max(outer, key=len, default=[])
+
+
+def _item_starts(lines: list[_Line]) -> list[int]:
+    """Indexes of the lines that open top-level items: time lines, and numbered heads."""
+    timed = [i for i, line in enumerate(lines) if _time_line(line) is not None]
+    if not timed:
+        return _numbered_starts(lines)
+    indents = {lines[i].indent for i in timed}
+    starts: list[int] = []
+    for index, line in enumerate(lines):
+        if index in timed:
+            starts.append(index)
+            continue
+        if line.blank or line.indent not in indents or not starts:
+            continue
+        head = _numbered(line)
+        # Beside timed items only a head numbered as its own position is an item.
+        if head is not None and head[0] == len(starts) + 1:
+            starts.append(index)
+    return starts
+
+
+def _item(number: str, lines: list[_Line], date: dt.date, path: str) -> AgendaItem:
+    first = lines[0]
+    times = _time_line(first)
+    if times is None:
+        numbered = _numbered(first)
+        assert numbered is not None  # callers pass ranges that start at a time line or a head
+        head, (_, text, start), rest = first, numbered, lines[1:]
+    else:
+        titled = [i for i, line in enumerate(lines) if i > 0 and not line.blank]
+        if not titled:
+            raise ParseError(
+                "agenda item has a time but no title",
+                hint='put the item title, with its duration ("Introduction 10m"), on the line '
+                "after the times",
+                path=path,
+                line=first.number,
+            )
+        head, rest = lines[titled[0]], lines[titled[0] + 1 :]
+        text, start = head.text, head.start
+    title, duration = split_duration(text)
+    speakers, body = _take_speakers(rest)
     own: list[_Line] = []
     children: list[AgendaItem] = []
     index = 0
     while index < len(body):
-        if not _is_child_start(body, index, time_line.indent):
+        if not _is_child_start(body, index, first.indent):
             own.append(body[index])
             index += 1
             continue
@@ -305,13 +395,12 @@ def _item(number: str, lines: list[_Line], date: dt.date, path: str) -> AgendaIt
             stop += 1
         children.append(_child(f"{number}.{len(children) + 1}", body[index:stop]))
         index = stop
-    start, end = times
     return AgendaItem(
         number=number,
         title=title,
-        title_span=_span(head, head.start, head.start + len(title)),
-        start=dt.datetime.combine(date, start),
-        end=dt.datetime.combine(date, end) if end is not None else None,
+        title_span=_span(head, start, start + len(title)),
+        start=dt.datetime.combine(date, times[0]) if times else None,
+        end=dt.datetime.combine(date, times[1]) if times and times[1] is not None else None,
         duration=duration,
         speakers=tuple(speakers),
         notes=_notes(own),
@@ -366,16 +455,19 @@ def parse_text(doc: SourceDocument, *, date: dt.date | None = None) -> ParsedMin
     ``date`` overrides any date found (date_origin "option"); otherwise the
     first date in the header lines (before the first item) is used
     ("document"), then a YYYY-MM-DD in the file name ("file name").
-    Raises ParseError when there is no agenda item, no title, no date, or an
-    item with times but no title. An item ending before it starts is kept.
+    Items may be numbered instead of timed (see the module docstring); they
+    then have no start or end. Raises ParseError when there is no agenda
+    item, no title, no date, or an item with times but no title. An item
+    ending before it starts is kept.
     """
     lines = _lines(doc.text)
-    starts = [i for i, line in enumerate(lines) if _time_line(line) is not None]
+    starts = _item_starts(lines)
     if not starts:
         raise ParseError(
-            "no agenda found: no line holds an item's times",
+            "no agenda found: no line holds an item's times, and the items are not numbered",
             hint="copy the whole timetable from the Indico page, including the times of each "
-            'item ("• 10:00 10:10" followed by "Introduction 10m")',
+            'item ("• 10:00 10:10" followed by "Introduction 10m"), or number the items '
+            '("1. Introduction", "2. Round table")',
             path=doc.source.path,
         )
     header = lines[: starts[0]]

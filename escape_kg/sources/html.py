@@ -2,7 +2,8 @@
 
 Handles the meeting views (``standard``, ``?print=1``, inline minutes,
 numbered) and the compact table view (``nicecompact``). The page is rendered
-into the plain-text layout that ``parse/text.py`` reads::
+into the plain-text layout that ``parse/text.py`` reads (in the numbered view
+an entry's head is "N. Title 10m" instead of its times and title)::
 
     Title                                  header: title, date line, time zone,
     Friday 14 Mar 2025, 09:00 → 10:30      chairs, event description and the
@@ -64,6 +65,8 @@ _CLOCK = re.compile(r"^\d{1,2}[:h.]\d{2}(?:[\s\u202f]*[AaPp]\.?[Mm]\.?)?$")
 _UNTIL = re.compile(r"\(until\s+([^)]*)\)", re.IGNORECASE)
 _BREAK = re.compile(r"^-{2,}\s*(.*?)\s*-{2,}$")
 _AMPM = frozenset({"am", "pm"})
+# A header line that would read as a numbered agenda head ("1. Goals" in the description).
+_NUMBERED_HEAD = re.compile(r"^(?:•\s+)?\d{1,3}[.)]?\s")
 
 
 def _skip(element: Element) -> bool:
@@ -187,12 +190,15 @@ def _times(entry: Element) -> str:
     return f"{start} {end}".strip()
 
 
-def _top_entry(entry: Element) -> list[str]:
-    times = _times(entry)
+def _top_entry(entry: Element, number: int | None = None) -> list[str]:
+    """One top-level entry; ``number`` (numbered view) puts "N. title" where the times go."""
     title, duration = _header_of(entry)
-    lines = [f"{_ITEM_INDENT}• {times}".rstrip()]
-    if title:
-        lines.append(f"{_BODY_INDENT}{title} {duration}".rstrip())
+    if number is not None:
+        lines = [f"{_ITEM_INDENT}{number}. {title} {duration}".rstrip()]
+    else:
+        lines = [f"{_ITEM_INDENT}• {_times(entry)}".rstrip()]
+        if title:
+            lines.append(f"{_BODY_INDENT}{title} {duration}".rstrip())
     lines += _entry_body(entry, _BODY_INDENT)
     for child in _children(entry):
         lines += _sub_entry(child, 0)
@@ -343,18 +349,22 @@ def render_page(html: str) -> tuple[str, str | None, dt.date | None]:
             "category or search page",
         )
     starts = [_text(cell) for cell in wrapper.find_all(lambda e: e.has_class("start-time"))]
-    if starts and all(start.isdigit() for start in starts):
-        raise SourceError(
-            "this Indico page is in a numbered view: its items carry running numbers, no times",
-            hint="save the page in the default view (/event/<id>/?view=standard or "
-            "?view=standard_inline_minutes), which shows each item's times",
-        )
+    # The numbered view shows running numbers where times go: render "N. title" heads,
+    # which the text parser reads as untimed items.
+    numbered = bool(starts) and all(start.isdigit() for start in starts)
     header, date_text = _header_lines(wrapper, title)
+    if numbered:
+        # Otherwise a numbered list in the description would be taken for the agenda.
+        header = [f"– {line}" if _NUMBERED_HEAD.match(line) else line for line in header]
     body: list[str] = []
-    for ul in timetable:
-        for entry in ul.element_children():
-            if entry.has_class("timetable-item"):
-                body += _top_entry(entry)
+    entries = [
+        entry
+        for ul in timetable
+        for entry in ul.element_children()
+        if entry.has_class("timetable-item")
+    ]
+    for position, entry in enumerate(entries, start=1):
+        body += _top_entry(entry, position if numbered else None)
     if compact:
         body += _compact_rows(root)
     text = "\n".join([*header, "", *body]) + "\n"
