@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from _extract_fixtures import MEETING_DATE, notes_minutes, small_lexicon
@@ -13,7 +14,17 @@ from escape_kg.extract.matching import AliasTable
 from escape_kg.extract.organisations import OrgResolver
 from escape_kg.extract.people import normalise_name
 from escape_kg.extract.projects import find_deliverables, find_work_packages
-from escape_kg.model import EntityRef, Kind
+from escape_kg.model import (
+    AgendaItem,
+    EntityRef,
+    Kind,
+    Lexicon,
+    LexiconEntry,
+    ParsedMinutes,
+    SourceDocument,
+    SourceRef,
+    Span,
+)
 
 D = dt.date
 
@@ -204,3 +215,87 @@ def test_alias_table_longest_match_word_bounded() -> None:
         ("EOSC future", "eosc-future"),
         ("EOSC", "eosc"),
     ]
+
+
+def test_names_with_lower_case_particles_in_lists_and_action_owners() -> None:
+    # The small lexicon names "Centre National de la Recherche Scientifique", so "de" is a
+    # lexicon word too: it must still join a name when it sits between two name words.
+    notes = (
+        "Present: Ingrid Halvorsen, Pieter de Vries (SURF), Nadia Haddad\n"
+        "JIVE: Dr Aukje van der Meer\n"
+        "Maarten Van den Berg: open data on the lake by December\n"
+        "ACTION (Jan de Graaf): book the room"
+    )
+    meeting = extract(notes_minutes(notes), small_lexicon())
+    assert {p.name for p in meeting.people} == {
+        "Ingrid Halvorsen",
+        "Pieter de Vries",
+        "Nadia Haddad",
+        "Aukje van der Meer",
+        "Maarten Van den Berg",
+        "Jan de Graaf",
+    }
+    assert {m.exact for m in meeting.mentions if m.entity.kind is Kind.PERSON} >= {
+        "Aukje van der Meer",
+        "Jan de Graaf",
+    }
+
+
+def _wps_and_deliverables(minutes: ParsedMinutes) -> tuple[set[str], set[str]]:
+    meeting = extract(minutes, small_lexicon())
+    return {w.ref.key for w in meeting.work_packages}, {d.identifier for d in meeting.deliverables}
+
+
+def test_another_projects_wps_and_deliverables_are_not_escapes() -> None:
+    notes = (
+        "the EOSC Future WP6 test-science project starts in January\n"
+        "AQUILA WP3/4 pipelines; AQUILA D3.1 draft shared\n"
+        "ESCAPE WP5 and WP2 on track; CERN WP2 effort; D2.4 due in M42"
+    )
+    assert _wps_and_deliverables(notes_minutes(notes)) == ({"WP2", "WP5"}, {"D2.4"})
+
+
+def test_minutes_titled_after_another_project_keep_only_explicit_escape_wps() -> None:
+    notes = "WP1: Management\n- D1.2 submitted to the EC\n- webinar with ESCAPE WP3 planned"
+    own = notes_minutes(notes)
+    assert _wps_and_deliverables(own) == ({"WP1", "WP3"}, {"D1.2"})
+    other = replace(own, title="AQUILA Project Steering Committee")
+    assert _wps_and_deliverables(other) == ({"WP3"}, set())
+    named = replace(own, title="EOSC Future steering board")
+    assert _wps_and_deliverables(named) == ({"WP3"}, set())
+
+
+def test_wp_in_a_title_given_as_metadata_is_mentioned_on_its_line() -> None:
+    title = "WP2 DIOS Fortnightly Meeting"
+    text = f"{title}\nFriday 5 November 2021\n  Site reports\n"
+    at = text.index("Site reports")
+    doc = SourceDocument(SourceRef("wp2.json", "0" * 64, len(text)), "indico-json", text, {})
+    item = AgendaItem("1", "Site reports", Span(at, at + len("Site reports"), 3))
+    minutes = ParsedMinutes(doc, title, MEETING_DATE, "document", (item,))
+    meeting = extract(minutes, small_lexicon())
+    wp2 = EntityRef(Kind.WORK_PACKAGE, "WP2")
+    found = {(m.exact, m.span.line, m.item) for m in meeting.mentions if m.entity == wp2}
+    assert ("WP2", 1, None) in found
+
+
+@pytest.mark.parametrize(
+    ("written", "key", "name", "parent"),
+    [
+        ("INFN Perugia (Italy)", "infn-perugia", "INFN Perugia", "infn"),
+        ("INFN Perugia", "infn-perugia", "INFN Perugia", "infn"),
+        ("INAF - Trieste", "inaf-trieste", "INAF - Trieste", "inaf"),
+        ("INFN (Italy)", "infn", "INFN", None),
+        ("INFN Italy", "infn", "INFN", None),
+        ("INFN IT", "infn", "INFN", None),
+    ],
+)
+def test_site_after_a_known_acronym_is_a_unit(
+    written: str, key: str, name: str, parent: str | None
+) -> None:
+    inaf = LexiconEntry(EntityRef(Kind.ORGANISATION, "inaf"), "INAF", ("INAF",))
+    lexicon = Lexicon((*small_lexicon().entries, inaf))
+    resolved = OrgResolver(lexicon).resolve(written)
+    org = resolved.organisation
+    assert (org.ref.key, org.name) == (key, name)
+    assert (org.parent.key if org.parent else None) == parent
+    assert (resolved.parent.ref.key if resolved.parent else None) == parent

@@ -18,6 +18,7 @@ from escape_kg.extract.people import (
     stop_words_from,
 )
 from escape_kg.extract.projects import (
+    ProjectContext,
     deliverable_wp,
     find_deliverables,
     find_work_packages,
@@ -131,14 +132,27 @@ class _Tools:
     finder: EventFinder
     stop: frozenset[str]
     table: AliasTable
+    projects: ProjectContext
 
 
-def _region(state: _State, tools: _Tools, span: Span, item: str | None, *, notes: bool) -> None:
+def _region(
+    state: _State,
+    tools: _Tools,
+    span: Span,
+    item: str | None,
+    *,
+    notes: bool,
+    events: bool = True,
+) -> None:
     text, start, end = state.text, span.start, span.end
     date = tools.finder.date
     for wp in find_work_packages(text, start, end):
+        if not tools.projects.is_escape(text, wp.head):
+            continue
         state.mention(_IDENT, wp_ref(wp.number), wp.start, wp.end, item)
     for d in find_deliverables(text, start, end, date):
+        if not tools.projects.is_escape(text, d.start):
+            continue
         ref = EntityRef(Kind.DELIVERABLE, d.identifier)
         old = state.deliverables.get(d.identifier)
         new = Deliverable(
@@ -152,7 +166,9 @@ def _region(state: _State, tools: _Tools, span: Span, item: str | None, *, notes
         state.mention(_IDENT, ref, d.start, d.end, item)
     hits = tools.table.find(text, start, end)
     dated = [h for h in hits if h.ref.kind in (Kind.EVENT, Kind.EVENT_SERIES)]
-    for ev in tools.finder.find(text, start, end, dated):
+    # The title names the meeting itself, which the graph already holds as the Meeting; reading
+    # it as a mention of an event ("ESCAPE General Assembly 2021") would add a second node.
+    for ev in tools.finder.find(text, start, end, dated) if events else ():
         if ev.event is not None:
             state.events.setdefault(ev.ref, ev.event)
         state.mention(_EVENT, ev.ref, ev.start, ev.end, item)
@@ -212,9 +228,11 @@ def extract(minutes: ParsedMinutes, lexicon: Lexicon) -> Meeting:
         finder=EventFinder(lexicon, minutes.title, minutes.date),
         stop=_stop_words(lexicon),
         table=build_table(lexicon),
+        projects=ProjectContext(lexicon, minutes.title),
     )
-    if minutes.title_span is not None:
-        _region(state, tools, minutes.title_span, None, notes=False)
+    title_span = minutes.title_span or _title_line(minutes, state.lines)
+    if title_span is not None:
+        _region(state, tools, title_span, None, notes=False, events=False)
     for item in minutes.all_items():
         for sp in item.speakers:
             _speaker(state, tools.orgs, item, sp)
@@ -223,6 +241,22 @@ def extract(minutes: ParsedMinutes, lexicon: Lexicon) -> Meeting:
         for note in item.notes:
             _region(state, tools, note.span, item.number, notes=True)
     return with_actions(_assemble(minutes, state), lexicon)
+
+
+def _title_line(minutes: ParsedMinutes, lines: LineIndex) -> Span | None:
+    # Readers of HTML and JSON give the title as metadata and also write it as the first line
+    # of the text; that line is text of the document like any other, so it is searched too.
+    text, title = minutes.document.text, minutes.title.strip()
+    items = minutes.all_items()
+    head_end = min((i.title_span.start for i in items), default=len(text))
+    if not title:
+        return None
+    for m in re.finditer(r"[^\n]+", text[:head_end]):
+        stripped = m.group(0).strip()
+        if stripped == title:
+            at = m.start() + m.group(0).find(title)
+            return lines.span(at, at + len(title))
+    return None
 
 
 def _assemble(minutes: ParsedMinutes, state: _State) -> Meeting:

@@ -19,6 +19,20 @@ _NOISE = re.compile(
 )
 
 
+# What may follow a known acronym to name one of its sites: a hyphen and one word ("-Perugia",
+# "-CNAF"), or a space or spaced dash and one or two capitalised words (" Perugia", " - Trieste"),
+# then optionally a bracketed country that is not part of the unit's name ("(Italy)").
+_GLUED = r"[-‐‑][^\W_][\w\-]*"
+_SPACED = r"(?:[ \t]*[-–][ \t]*|[ \t]+)(?P<place>[^\W\d_][\w\-']*(?:[ \t]+[^\W\d_][\w\-']*)?)"
+_SITE = re.compile(rf"(?P<site>{_GLUED}|{_SPACED})(?:[ \t]*\([^()]*\))?")
+# A country after an acronym is where the organisation is, not a site of it ("CNRS France").
+_COUNTRY_TEXT = """
+    austria belgium czechia denmark europe finland france germany greece hungary ireland italy
+    netherlands norway poland portugal spain sweden switzerland uk usa
+"""
+_COUNTRIES = frozenset(_COUNTRY_TEXT.split())
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     """The organisation an affiliation names, plus any parent that must exist with it."""
@@ -90,12 +104,29 @@ class OrgResolver:
         leaves = [h for h in hits if h.ref not in above] or hits
         return max(leaves, key=lambda h: (self._depth(h.ref), -h.start))
 
+    def _site(self, text: str, hit: Hit) -> Organisation | None:
+        # After a space only a capitalised place makes a unit ("INFN Perugia"); "CERN IT",
+        # "CNRS France" or "INFN (Italy)" stay the known organisation.
+        m = _SITE.fullmatch(text, hit.end)
+        if m is None:
+            return None
+        place = m.group("place")
+        if place is not None and any(
+            not w[0].isupper() or w.isupper() or w.casefold() in _COUNTRIES for w in place.split()
+        ):
+            return None
+        name = text[: m.end("site")]
+        return Organisation(
+            EntityRef(Kind.ORGANISATION, slugify(name)), name, written_as=(text,), parent=hit.ref
+        )
+
     def resolve(self, written: str) -> Resolved:
         """The organisation ``written`` names.
 
         Whole-string matches win; otherwise the most specific known unit named inside it
-        ("FAU Erlangen (ECAP)" -> ECAP); a known acronym glued to a place by a hyphen makes a
-        new unit of it ("INFN-Perugia"); anything else becomes a new, unknown organisation.
+        ("FAU Erlangen (ECAP)" -> ECAP); a known acronym followed by a place makes a new unit
+        of it ("INFN-Perugia", "INFN Perugia (Italy)", "INAF - Trieste"; a bracketed country is
+        left out of the unit's name); anything else becomes a new, unknown organisation.
         """
         text = " ".join(written.split())
         ref = self.whole(text)
@@ -105,17 +136,9 @@ class OrgResolver:
         if not hits:
             ref = EntityRef(Kind.ORGANISATION, slugify(text))
             return Resolved(Organisation(ref, text, written_as=(text,)))
-        if len(hits) == 1:
-            hit = hits[0]
-            rest = text[hit.end :]
-            glued = re.fullmatch(r"[-‐‑][^\W_][\w\-]*", rest) is not None and hit.start == 0
-            if glued:
-                unit = Organisation(
-                    EntityRef(Kind.ORGANISATION, slugify(text)),
-                    text,
-                    written_as=(text,),
-                    parent=hit.ref,
-                )
-                return Resolved(unit, self.known(hit.ref))
+        if len(hits) == 1 and hits[0].start == 0:
+            unit = self._site(text, hits[0])
+            if unit is not None:
+                return Resolved(unit, self.known(hits[0].ref))
         best = self._most_specific(hits)
         return Resolved(self.known(best.ref, text))

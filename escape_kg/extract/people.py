@@ -43,7 +43,8 @@ _STOP = frozenset(_STOP_TEXT.split())
 _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿ"
 _NAME_WORD = rf"(?:Mc|Mac|O')?[{_UP}][{_LOW}]+(?:[-'][{_UP}][{_LOW}]+)*"
-_PARTICLE = r"(?:van|de|der|den|von|da|di|del|della|du|la)"
+# Longest first and closed at the word's end, so "der" is never read as "de" + "r".
+_PARTICLE = r"(?:van|der|den|de|von|da|della|del|di|du|la)(?![\w\-'])"
 _NAME_RUN = re.compile(
     rf"(?<![\w\-'.]){_NAME_WORD}(?:\s(?:{_PARTICLE}\s)*{_NAME_WORD}){{1,3}}(?![\w\-])"
 )
@@ -114,7 +115,9 @@ def _candidates(words: list[re.Match[str]], stop: frozenset[str]) -> list[tuple[
     out: list[tuple[int, int]] = []
     piece: list[re.Match[str]] = []
     for w in [*words, None]:
-        if w is not None and w.group(0).casefold() not in stop:
+        # A lower-case particle joins a name even when the lexicon lists it ("Université de
+        # ..."): the run regex only lets it in between two name words.
+        if w is not None and (w.group(0) in _PARTICLES or w.group(0).casefold() not in stop):
             piece.append(w)
             continue
         while piece and piece[-1].group(0) in _PARTICLES:

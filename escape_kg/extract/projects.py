@@ -1,4 +1,19 @@
-"""Project structure: work packages in every written form, deliverables, round-table topics."""
+"""Project structure: work packages in every written form, deliverables, round-table topics.
+
+Only ESCAPE's work packages and deliverables become entities; minutes also talk about other
+projects' ones, and linking those to ESCAPE's ``wp/WP3`` would be a wrong fact. The rule is
+conservative: a WP or deliverable token is skipped (no entity, no mention) when
+
+* the name of a project right before it is not ESCAPE's: a lexicon project other than ESCAPE
+  ("EOSC Future WP6") or an all-caps word that the lexicon does not know as anything else
+  ("AQUILA WP3", "AQUILA D3.1"); a list ("AQUILA WP3/4") goes with its first token; or
+* the meeting title names another project and not ESCAPE (a lexicon project other than
+  ESCAPE, or an unknown all-caps word followed by "project": "AQUILA Project Steering
+  Committee"); then every token in the document is skipped unless "ESCAPE" is right before it.
+
+Names of known organisations, services or WPs ("CERN WP2", "DIOS WP2") never count as another
+project, so the tokens after them stay ESCAPE's.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +21,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from escape_kg.extract.cache import per_lexicon
 from escape_kg.extract.dates import find_dates
 from escape_kg.model import EntityRef, Kind, Lexicon
 
 __all__ = [
     "DeliverableHit",
+    "ProjectContext",
     "WpHit",
     "deliverable_wp",
     "find_deliverables",
@@ -47,6 +64,8 @@ class WpHit:
     start: int
     end: int
     number: int
+    head: int = -1
+    """Start of the first token of the list this one belongs to ("WP3" in "WP3/4")."""
 
 
 def find_work_packages(text: str, start: int, end: int) -> list[WpHit]:
@@ -58,11 +77,12 @@ def find_work_packages(text: str, start: int, end: int) -> list[WpHit]:
     out: list[WpHit] = []
     pos = start
     while (m := _WP_HEAD.search(text, pos, end)) is not None:
-        out.append(WpHit(m.start(), m.end(), int(m.group("num"))))
+        head = m.start()
+        out.append(WpHit(head, m.end(), int(m.group("num")), head))
         pos = m.end()
         while (n := _WP_NEXT.match(text, pos, end)) is not None:
             first = n.start("pre") if n.group("pre") else n.start("num")
-            out.append(WpHit(first, n.end("num"), int(n.group("num"))))
+            out.append(WpHit(first, n.end("num"), int(n.group("num")), head))
             pos = n.end()
     return out
 
@@ -118,3 +138,81 @@ def deliverable_wp(identifier: str, lexicon: Lexicon) -> EntityRef:
     if entry is not None and entry.parent is not None and entry.parent.kind is Kind.WORK_PACKAGE:
         return entry.parent
     return wp_ref(int(identifier[1:].split(".")[0]))
+
+
+# Words in capitals that start a minutes line without naming a project ("ACTION WP2: ...").
+_MINUTES_CAPS = frozenset({"action", "actions", "aob", "ap", "nb", "note", "todo", "done", "all"})
+_CAPS = r"\b[A-Z][A-Z0-9]*[A-Z](?:-[A-Z0-9]+)*"
+_BEFORE = r"(?:[ \t]*[-–][ \t]*|[ \t]+)(?i:(?:deliverable|work[ \t]+package)[ \t]+)?\Z"
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    escape: re.Pattern[str]
+    before: re.Pattern[str]
+    known: frozenset[str]
+    other: re.Pattern[str] | None
+
+
+def _alternation(names: list[str]) -> str:
+    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+
+
+@per_lexicon
+def _names(lexicon: Lexicon) -> _Names:
+    escape = EntityRef(Kind.PROJECT, "escape")
+    ours = [
+        n for e in lexicon.of_kind(Kind.PROJECT) if e.ref == escape for n in (e.name, *e.aliases)
+    ]
+    theirs = [
+        n for e in lexicon.of_kind(Kind.PROJECT) if e.ref != escape for n in (e.name, *e.aliases)
+    ]
+    known = {
+        n.casefold()
+        for e in lexicon.entries
+        if e.ref.kind is not Kind.PROJECT
+        for n in (e.name, *e.aliases)
+    }
+    ours_alt = _alternation([*ours, "ESCAPE"])
+    theirs_alt = _alternation(theirs)
+    names = rf"(?P<ours>{ours_alt})" + (rf"|(?P<theirs>{theirs_alt})" if theirs else "")
+    return _Names(
+        escape=re.compile(rf"(?<![\w-])(?:{ours_alt})(?![\w-])"),
+        before=re.compile(rf"(?<![\w-])(?:{names}|(?P<caps>{_CAPS})){_BEFORE}"),
+        known=frozenset(known | _MINUTES_CAPS),
+        other=re.compile(rf"(?<![\w-])(?:{theirs_alt})(?![\w-])") if theirs else None,
+    )
+
+
+class ProjectContext:
+    """Tells whether a WP or deliverable token is ESCAPE's (see the module docstring)."""
+
+    def __init__(self, lexicon: Lexicon, title: str) -> None:
+        self._names = _names(lexicon)
+        self.foreign_document = self._foreign_title(title)
+
+    def _foreign_title(self, title: str) -> bool:
+        names = self._names
+        if names.escape.search(title) is not None:
+            return False
+        if names.other is not None and names.other.search(title) is not None:
+            return True
+        return any(
+            m.group(1).casefold() not in names.known
+            for m in re.finditer(rf"({_CAPS})\s+(?i:project)\b", title)
+        )
+
+    def is_escape(self, text: str, at: int) -> bool:
+        """Whether the WP or deliverable token starting at ``text[at]`` is ESCAPE's own."""
+        line_start = text.rfind("\n", 0, at) + 1
+        m = self._names.before.search(text, max(line_start, at - 120), at)
+        if m is None:
+            return not self.foreign_document
+        if m.group("ours"):
+            return True
+        if m.groupdict().get("theirs"):
+            return False
+        caps = m.group("caps")
+        if caps and caps.casefold() not in self._names.known:
+            return False
+        return not self.foreign_document

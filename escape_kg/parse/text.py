@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from escape_kg.errors import ParseError
 from escape_kg.model import (
@@ -43,13 +42,14 @@ from escape_kg.parse.dates import (
     parse_time_line,
     split_duration,
 )
+from escape_kg.parse.lines import Line, line_span, split_lines
+from escape_kg.parse.numbered import numbered_head, numbered_starts
 
 __all__ = ["parse_text", "split_speakers"]
 
 _BULLET = re.compile(r"^[•·*\-◦▪‣●○](?:\s+|$)")
 _MARKER = re.compile(r"^(?:[•·*\-◦▪‣●○]|\d{1,3}[.)]|[A-Za-z]\)|\([A-Za-z0-9]{1,3}\))(?:\s+|$)")
 # "1. Title", "2) Title", "• 3 Title 10m", "• 4. Title": a numbered agenda item's head.
-_NUMBERED = re.compile(r"^(?:[•·*\-◦▪‣●○]\s+(?P<n1>\d{1,3})[.)]?|(?P<n2>\d{1,3})[.)])\s+(?=\S)")
 _SPEAKER = re.compile(
     r"^(?P<label>orateurs?|speakers?|presenters?|intervenants?|présentateurs?"
     r"|conveners?|convener\(s\)|chairs?|chairperson|chair\(s\)|président(?:e)?(?:\(s\))?)"
@@ -87,47 +87,7 @@ _BOILERPLATE = frozenset(
 _HEADER_LINES = 60
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
-    number: int
-    offset: int
-    raw: str
-
-    @property
-    def text(self) -> str:
-        return self.raw.strip()
-
-    @property
-    def indent(self) -> int:
-        return len(self.raw) - len(self.raw.lstrip())
-
-    @property
-    def start(self) -> int:
-        return self.offset + self.indent
-
-    @property
-    def end(self) -> int:
-        return self.offset + len(self.raw.rstrip())
-
-    @property
-    def blank(self) -> bool:
-        return not self.text
-
-
-def _lines(text: str) -> list[_Line]:
-    out: list[_Line] = []
-    offset = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        out.append(_Line(number, offset, raw))
-        offset += len(raw) + 1
-    return out
-
-
-def _span(line: _Line, start: int, end: int) -> Span:
-    return Span(start, end, line.number)
-
-
-def _strip_marker(line: _Line, pattern: re.Pattern[str]) -> tuple[str, int]:
+def _strip_marker(line: Line, pattern: re.Pattern[str]) -> tuple[str, int]:
     """The line's text without its bullet/number, and the offset where that text starts."""
     text = line.text
     match = pattern.match(text)
@@ -135,12 +95,12 @@ def _strip_marker(line: _Line, pattern: re.Pattern[str]) -> tuple[str, int]:
     return text[cut:].rstrip(), line.start + cut
 
 
-def _time_line(line: _Line) -> tuple[dt.time, dt.time | None] | None:
+def _time_line(line: Line) -> tuple[dt.time, dt.time | None] | None:
     text, _ = _strip_marker(line, _BULLET)
     return parse_time_line(text) if text else None
 
 
-def _is_speaker(line: _Line) -> bool:
+def _is_speaker(line: Line) -> bool:
     return _SPEAKER.match(line.text) is not None
 
 
@@ -217,7 +177,7 @@ def _one_speaker(
     )
 
 
-def _speakers_of(line: _Line) -> list[SpeakerMention]:
+def _speakers_of(line: Line) -> list[SpeakerMention]:
     match = _SPEAKER.match(line.text)
     if match is None:
         return []
@@ -225,7 +185,7 @@ def _speakers_of(line: _Line) -> list[SpeakerMention]:
     return split_speakers(rest, line.start + match.end(), line.number, _role(match["label"]))
 
 
-def _take_speakers(body: list[_Line]) -> tuple[list[SpeakerMention], list[_Line]]:
+def _take_speakers(body: list[Line]) -> tuple[list[SpeakerMention], list[Line]]:
     """Speaker lines at the head of ``body`` (blank lines between allowed), and the rest."""
     speakers: list[SpeakerMention] = []
     index = taken = 0
@@ -241,7 +201,7 @@ def _take_speakers(body: list[_Line]) -> tuple[list[SpeakerMention], list[_Line]
     return speakers, body[taken:]
 
 
-def _notes(lines: list[_Line]) -> tuple[NoteLine, ...]:
+def _notes(lines: list[Line]) -> tuple[NoteLine, ...]:
     kept = [line for line in lines if not line.blank]
     indents = sorted({line.indent for line in kept})
     notes: list[NoteLine] = []
@@ -249,17 +209,19 @@ def _notes(lines: list[_Line]) -> tuple[NoteLine, ...]:
         text, start = _strip_marker(line, _MARKER)
         if text:
             notes.append(
-                NoteLine(text, _span(line, start, start + len(text)), indents.index(line.indent))
+                NoteLine(
+                    text, line_span(line, start, start + len(text)), indents.index(line.indent)
+                )
             )
     return tuple(notes)
 
 
-def _extent(lines: list[_Line]) -> Span:
+def _extent(lines: list[Line]) -> Span:
     filled = [line for line in lines if not line.blank]
     return Span(filled[0].start, filled[-1].end, filled[0].number)
 
 
-def _is_child_start(body: list[_Line], index: int, parent_indent: int) -> bool:
+def _is_child_start(body: list[Line], index: int, parent_indent: int) -> bool:
     line = body[index]
     if line.indent <= parent_indent or _BULLET.match(line.text) is None:
         return False
@@ -269,7 +231,7 @@ def _is_child_start(body: list[_Line], index: int, parent_indent: int) -> bool:
     return index + 1 < len(body) and _is_speaker(body[index + 1])
 
 
-def _child(number: str, lines: list[_Line]) -> AgendaItem:
+def _child(number: str, lines: list[Line]) -> AgendaItem:
     head = lines[0]
     text, start = _strip_marker(head, _BULLET)
     title, duration = split_duration(text)
@@ -277,7 +239,7 @@ def _child(number: str, lines: list[_Line]) -> AgendaItem:
     return AgendaItem(
         number=number,
         title=title,
-        title_span=_span(head, start, start + len(title)),
+        title_span=line_span(head, start, start + len(title)),
         duration=duration,
         speakers=tuple(speakers),
         notes=_notes(rest),
@@ -285,66 +247,11 @@ def _child(number: str, lines: list[_Line]) -> AgendaItem:
     )
 
 
-def _numbered(line: _Line) -> tuple[int, str, int] | None:
-    """(number, title text, offset of the title) when ``line`` reads as a numbered item head."""
-    match = _NUMBERED.match(line.text)
-    if match is None:
-        return None
-    rest = line.text[match.end() :].rstrip()
-    # A head needs a title in words; "1. 10:00" or "2) 15" are not agenda items.
-    if not any(char.isalpha() for char in rest) or parse_time_line(rest) is not None:
-        return None
-    return int(match["n1"] or match["n2"]), rest, line.start + match.end()
-
-
-def _run(lines: list[_Line], first: int) -> list[int]:
-    """Indexes of the heads numbered 1, 2, 3 ... at the indentation of ``lines[first]``.
-
-    The run stops at the first non-blank line that is neither the next head nor
-    indented deeper than the heads (an item's body).
-    """
-    indent = lines[first].indent
-    heads = [first]
-    for index in range(first + 1, len(lines)):
-        line = lines[index]
-        if line.blank or line.indent > indent:
-            continue
-        head = _numbered(line)
-        if line.indent < indent or head is None or head[0] != len(heads) + 1:
-            break
-        heads.append(index)
-    return heads
-
-
-def _numbered_starts(lines: list[_Line]) -> list[int]:
-    """The heads of a numbered agenda in a document without times, or [] when there is none.
-
-    A run needs two items at least, so that a lone "1. ..." line is not taken
-    for an agenda. A run inside another run's items (numbered notes under
-    numbered items) is not the agenda; of the outer runs the longest wins.
-    """
-    runs = [
-        _run(lines, index)
-        for index, line in enumerate(lines)
-        if not line.blank and (head := _numbered(line)) is not None and head[0] == 1
-    ]
-    runs = [run for run in runs if len(run) >= 2]
-    outer = [
-        run
-        for run in runs
-        if not any(
-            other[0] < run[0] <= other[-1] and lines[other[0]].indent < lines[run[0]].indent
-            for other in runs
-        )
-    ]
-    return max(outer, key=len, default=[])
-
-
-def _item_starts(lines: list[_Line]) -> list[int]:
+def _item_starts(lines: list[Line]) -> list[int]:
     """Indexes of the lines that open top-level items: time lines, and numbered heads."""
     timed = [i for i, line in enumerate(lines) if _time_line(line) is not None]
     if not timed:
-        return _numbered_starts(lines)
+        return numbered_starts(lines)
     indents = {lines[i].indent for i in timed}
     starts: list[int] = []
     for index, line in enumerate(lines):
@@ -353,18 +260,18 @@ def _item_starts(lines: list[_Line]) -> list[int]:
             continue
         if line.blank or line.indent not in indents or not starts:
             continue
-        head = _numbered(line)
+        head = numbered_head(line)
         # Beside timed items only a head numbered as its own position is an item.
         if head is not None and head[0] == len(starts) + 1:
             starts.append(index)
     return starts
 
 
-def _item(number: str, lines: list[_Line], date: dt.date, path: str) -> AgendaItem:
+def _item(number: str, lines: list[Line], date: dt.date, path: str) -> AgendaItem:
     first = lines[0]
     times = _time_line(first)
     if times is None:
-        numbered = _numbered(first)
+        numbered = numbered_head(first)
         assert numbered is not None  # callers pass ranges that start at a time line or a head
         head, (_, text, start), rest = first, numbered, lines[1:]
     else:
@@ -381,7 +288,7 @@ def _item(number: str, lines: list[_Line], date: dt.date, path: str) -> AgendaIt
         text, start = head.text, head.start
     title, duration = split_duration(text)
     speakers, body = _take_speakers(rest)
-    own: list[_Line] = []
+    own: list[Line] = []
     children: list[AgendaItem] = []
     index = 0
     while index < len(body):
@@ -398,7 +305,7 @@ def _item(number: str, lines: list[_Line], date: dt.date, path: str) -> AgendaIt
     return AgendaItem(
         number=number,
         title=title,
-        title_span=_span(head, start, start + len(title)),
+        title_span=line_span(head, start, start + len(title)),
         start=dt.datetime.combine(date, times[0]) if times else None,
         end=dt.datetime.combine(date, times[1]) if times and times[1] is not None else None,
         duration=duration,
@@ -409,7 +316,7 @@ def _item(number: str, lines: list[_Line], date: dt.date, path: str) -> AgendaIt
     )
 
 
-def _title(doc: SourceDocument, header: list[_Line]) -> tuple[str, Span | None]:
+def _title(doc: SourceDocument, header: list[Line]) -> tuple[str, Span | None]:
     if doc.title:
         return doc.title, None
     for line in header:
@@ -421,7 +328,7 @@ def _title(doc: SourceDocument, header: list[_Line]) -> tuple[str, Span | None]:
             or (find_date(text) is not None and len(text) < 40)
         ):
             continue
-        return text, _span(line, line.start, line.end)
+        return text, line_span(line, line.start, line.end)
     raise ParseError(
         "no meeting title found before the agenda",
         hint="put the meeting title on the first line of the file",
@@ -429,7 +336,7 @@ def _title(doc: SourceDocument, header: list[_Line]) -> tuple[str, Span | None]:
     )
 
 
-def _date(doc: SourceDocument, header: list[_Line], given: dt.date | None) -> tuple[dt.date, str]:
+def _date(doc: SourceDocument, header: list[Line], given: dt.date | None) -> tuple[dt.date, str]:
     if given is not None:
         return given, "option"
     if doc.date is not None:
@@ -460,7 +367,7 @@ def parse_text(doc: SourceDocument, *, date: dt.date | None = None) -> ParsedMin
     item, no title, no date, or an item with times but no title. An item
     ending before it starts is kept.
     """
-    lines = _lines(doc.text)
+    lines = split_lines(doc.text)
     starts = _item_starts(lines)
     if not starts:
         raise ParseError(
