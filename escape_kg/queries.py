@@ -27,6 +27,7 @@ __all__ = [
     "CatalogueQuery",
     "Parameter",
     "bind",
+    "find_query",
     "has_header",
     "load_catalogue",
     "parse_catalogue_query",
@@ -395,6 +396,17 @@ def _bad(p: Parameter, problem: str) -> QueryError:
 # -- running ----------------------------------------------------------------------
 
 
+def find_query(catalogue: Mapping[str, CatalogueQuery], name: str) -> CatalogueQuery:
+    """The entry ``name`` of ``catalogue``; QueryError listing the known names otherwise."""
+    query = catalogue.get(name)
+    if query is None:
+        raise QueryError(
+            f"there is no catalogue query called {name!r}",
+            hint="known queries: " + ", ".join(sorted(catalogue)),
+        )
+    return query
+
+
 def run_catalogue_query(
     kg: KnowledgeGraph,
     name: str,
@@ -409,12 +421,6 @@ def run_catalogue_query(
     pasted into the query text. Raises QueryError for an unknown query name
     (listing the known ones) and for bad parameter values (see ``bind``).
     """
-    entries = load_catalogue() if catalogue is None else catalogue
-    query = entries.get(name)
-    if query is None:
-        raise QueryError(
-            f"there is no catalogue query called {name!r}",
-            hint="known queries: " + ", ".join(sorted(entries)),
-        )
+    query = find_query(load_catalogue() if catalogue is None else catalogue, name)
     terms = bind(query, values or {}, kg.minter.base)
     return kg.query(query.text, bindings=terms)

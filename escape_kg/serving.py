@@ -20,6 +20,7 @@ from escape_kg.pool import Answer, QueryJob, QueryPool, execute
 from escape_kg.queries import (
     CatalogueQuery,
     bind,
+    find_query,
     has_header,
     load_catalogue,
     parse_catalogue_query,
@@ -236,19 +237,13 @@ class Serving:
 
         Raises QueryError for an unknown name, parameter or malformed value.
         """
-        bindings = self.catalogue_bindings(name, values or {})
-        return self.query(self.catalogue()[name].text, bindings=bindings)
+        query = find_query(self.catalogue(), name)
+        return self.query(query.text, bindings=bind(query, values or {}, self.minter.base))
 
     def catalogue_bindings(self, name: str, values: Mapping[str, str]) -> dict[str, Node]:
         """The RDF terms the catalogue query ``name`` runs with: ``values`` typed by its
         header, defaults for the rest. Raises QueryError as ``run_named`` does."""
-        query = self.catalogue().get(name)
-        if query is None:
-            raise QueryError(
-                f"there is no catalogue query called {name!r}",
-                hint="known queries: " + ", ".join(sorted(self.catalogue())),
-            )
-        return dict(bind(query, values, self.minter.base))
+        return dict(bind(find_query(self.catalogue(), name), values, self.minter.base))
 
     def run_catalogue(
         self,
