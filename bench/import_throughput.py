@@ -4,7 +4,11 @@ Generates minutes, imports them into a fresh on-disk store and prints the
 rate, with the time spent in each pipeline stage. Not a test: it prints
 figures and asserts nothing.
 
-    python bench/import_throughput.py [COUNT ...]     (default: 100 1000)
+    python bench/import_throughput.py [--store URL] [COUNT ...]     (default: 100 1000)
+
+With --store URL the documents go to that remote SPARQL store (see the README,
+"Remote stores"; credentials from ESCAPE_KG_STORE_USER / ESCAPE_KG_STORE_PASSWORD)
+instead of a fresh on-disk store. The remote store is not emptied first.
 """
 
 from __future__ import annotations
@@ -61,10 +65,13 @@ def stages(kg: KnowledgeGraph, paths: list[Path]) -> dict[str, float]:
     return spent
 
 
-def run(count: int) -> None:
+def run(count: int, store_url: str = "") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         paths = write(Path(tmp) / "minutes", count)
-        kg = KnowledgeGraph.open(Settings(store=Path(tmp) / "store"))
+        if store_url:
+            kg = KnowledgeGraph.open(Settings.load(store=store_url))
+        else:
+            kg = KnowledgeGraph.open(Settings(store=Path(tmp) / "store"))
         start = time.perf_counter()
         outcomes = kg.ingest_many(paths)
         elapsed = time.perf_counter() - start
@@ -87,5 +94,9 @@ def run(count: int) -> None:
 
 
 if __name__ == "__main__":
-    for n in [int(a) for a in sys.argv[1:]] or [100, 1000]:
-        run(n)
+    args = sys.argv[1:]
+    url = ""
+    if args[:1] == ["--store"]:
+        url, args = args[1], args[2:]
+    for n in [int(a) for a in args] or [100, 1000]:
+        run(n, url)

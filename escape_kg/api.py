@@ -35,7 +35,7 @@ from escape_kg.registry import (
 from escape_kg.registry.sd import service_description
 from escape_kg.resources import example_date, example_minutes, ontology_files
 from escape_kg.serving import DataVersion, Serving
-from escape_kg.store import GraphInfo, Store
+from escape_kg.store import GraphInfo, QuadStore, Store, open_store
 from escape_kg.validate import ValidationReport, validate_graph
 from escape_kg.views import Overview, Page, SearchHit
 
@@ -82,7 +82,7 @@ class KnowledgeGraph(Serving):
     name; ``KnowledgeGraph.memory()`` makes a throwaway in-memory one.
     """
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: QuadStore) -> None:
         self.settings = settings
         self.store = store
         self.minter = Minter(settings.base)
@@ -93,11 +93,14 @@ class KnowledgeGraph(Serving):
 
     @classmethod
     def open(cls, settings: Settings) -> KnowledgeGraph:
-        """Open the store at ``settings.store`` (in memory when None).
+        """Open the store the settings name: the remote SPARQL store at
+        ``settings.store_url`` when set, else the folder ``settings.store`` (in memory
+        when None).
 
-        Raises StoreError/StoreLockedError when it cannot be opened.
+        Raises StoreError/StoreLockedError when it cannot be opened or reached,
+        ConfigError for a malformed store URL.
         """
-        return cls(settings, Store(settings.store))
+        return cls(settings, open_store(settings))
 
     @classmethod
     def memory(cls, settings: Settings | None = None) -> KnowledgeGraph:

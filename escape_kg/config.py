@@ -12,13 +12,20 @@ from typing import Any
 from escape_kg.errors import ConfigError
 from escape_kg.rdf.iris import DEFAULT_BASE
 
-__all__ = ["DEFAULT_MAX_BYTES", "ENVIRONMENT", "Settings", "default_store_path"]
+__all__ = ["DEFAULT_MAX_BYTES", "ENVIRONMENT", "Settings", "default_store_path", "is_remote"]
 
 # Minutes are a few kB; 10 MB is far beyond any real page and keeps a stray
 # upload (a video, a data dump) from being read into memory whole.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Enough to catch a name or a URL given where an address belongs; not RFC 5322.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A --store value naming a SPARQL server (optionally with a server-kind prefix), not a folder.
+_REMOTE = re.compile(r"^(?:(?:oxigraph|virtuoso|sparql)\+)?https?://", re.I)
+
+
+def is_remote(spec: str) -> bool:
+    """True if ``spec`` (a --store or ESCAPE_KG_STORE value) is the URL of a SPARQL store."""
+    return bool(_REMOTE.match(spec.strip()))
 
 
 def default_store_path(env: Mapping[str, str] | None = None) -> Path:
@@ -56,7 +63,12 @@ def _words(name: str, raw: str) -> tuple[str, ...]:
 
 # Environment variable -> (setting, reader). The README's "Serving" section lists them.
 ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
-    "ESCAPE_KG_STORE": ("store", lambda _n, raw: Path(raw)),
+    # A folder, or the URL of a SPARQL server (README, "Remote stores").
+    "ESCAPE_KG_STORE": ("store", lambda _n, raw: raw.strip() if is_remote(raw) else Path(raw)),
+    "ESCAPE_KG_STORE_UPDATE": ("store_update_url", lambda _n, raw: raw.strip()),
+    "ESCAPE_KG_STORE_GSP": ("store_gsp_url", lambda _n, raw: raw.strip()),
+    "ESCAPE_KG_STORE_USER": ("store_user", lambda _n, raw: raw),
+    "ESCAPE_KG_STORE_PASSWORD": ("store_password", lambda _n, raw: raw),
     "ESCAPE_KG_BASE": ("base", lambda _n, raw: raw),
     "ESCAPE_KG_MAX_BYTES": ("max_bytes", _number(int, "a number of bytes")),
     "ESCAPE_KG_MAX_BODY_BYTES": ("max_body_bytes", _number(int, "a number of bytes")),
@@ -111,7 +123,9 @@ DEFAULT_KEYWORDS = (
 class Settings:
     """Everything configurable; build with ``Settings.load`` to layer the sources.
 
-    ``store`` None means an in-memory store (tests, demos). The serving limits:
+    ``store`` None means an in-memory store (tests, demos), unless ``store_url``
+    names a remote SPARQL 1.1 store (``store_update_url``, ``store_gsp_url``,
+    ``store_user`` and ``store_password`` complete it). The serving limits:
     ``max_body_bytes`` caps a /sparql or /update request body (graph uploads to
     /store are capped by ``max_bytes``), ``max_query_chars`` the text of one
     query, ``query_timeout`` (seconds) the run time of one query, which
@@ -134,6 +148,13 @@ class Settings:
     """
 
     store: Path | None = None
+    # A remote SPARQL store instead of ``store``: its query URL (or a preset such as
+    # virtuoso+http://host:8890), update and Graph Store URLs, and credentials.
+    store_url: str = ""
+    store_update_url: str = ""
+    store_gsp_url: str = ""
+    store_user: str = ""
+    store_password: str = field(default="", repr=False)  # never printed or logged
     base: str = DEFAULT_BASE
     max_bytes: int = DEFAULT_MAX_BYTES
     max_body_bytes: int = 1_000_000
@@ -180,6 +201,12 @@ class Settings:
             if raw:
                 values[setting] = read(name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        # --store and ESCAPE_KG_STORE take a folder or a URL; a URL is a remote store.
+        chosen = values.get("store")
+        if isinstance(chosen, str) and is_remote(chosen):
+            values["store_url"], values["store"] = chosen.strip(), None
+        elif isinstance(chosen, str):
+            values["store"] = Path(chosen)
         settings = replace(settings, **values)
         settings.check()
         return settings

@@ -32,7 +32,7 @@ from escape_kg.rdf.namespaces import EKG
 from escape_kg.rdf.reference import load_lexicon
 from escape_kg.redact import redact
 from escape_kg.sources import read_source
-from escape_kg.store import Store, ntriples_body
+from escape_kg.store import QuadStore, ntriples_body
 from escape_kg.validate import ValidationReport, validate_graph
 
 __all__ = [
@@ -176,7 +176,7 @@ class Prepared:
         )
 
 
-def store_prepared(store: Store, prepared: Prepared, *, force: bool) -> ImportOutcome:
+def store_prepared(store: QuadStore, prepared: Prepared, *, force: bool) -> ImportOutcome:
     """Store one prepared document if it conforms (or ``force``) and is not already there."""
     if not prepared.report.conforms and not force:
         return prepared.outcome("refused")
@@ -192,7 +192,7 @@ def store_prepared(store: Store, prepared: Prepared, *, force: bool) -> ImportOu
     return prepared.outcome("imported" if prepared.report.conforms else "forced")
 
 
-def _has_fuller_minutes(store: Store, prepared: Prepared) -> bool:
+def _has_fuller_minutes(store: QuadStore, prepared: Prepared) -> bool:
     """True if the meeting's graph holds a document that is not a calendar entry."""
     return store.query(
         f'ASK {{ GRAPH ?g {{ ?g ?format ?f FILTER(?f != "{CALENDAR}") }} }}',
@@ -200,7 +200,7 @@ def _has_fuller_minutes(store: Store, prepared: Prepared) -> bool:
     ).boolean
 
 
-def _unchanged(store: Store, prepared: Prepared) -> bool:
+def _unchanged(store: QuadStore, prepared: Prepared) -> bool:
     """True if the store holds this exact document, built by this version, same verdict."""
     return store.query(
         "ASK { GRAPH ?g { ?g ?sha ?digest ; ?version ?v ; ?conforms ?ok } }",
@@ -260,7 +260,7 @@ def default_workers() -> int:
 
 
 def import_files(
-    store: Store,
+    store: QuadStore,
     pipeline: Pipeline,
     paths: Iterable[Path],
     *,

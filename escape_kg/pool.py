@@ -32,7 +32,7 @@ from rdflib.util import from_n3
 
 from escape_kg import errors
 from escape_kg.errors import EscapeKGError, QueryError, QueryTimeoutError, StoreError
-from escape_kg.store import Limits, Store
+from escape_kg.store import Limits, QuadStore, Store
 
 __all__ = ["Answer", "QueryJob", "QueryPool", "execute"]
 
@@ -65,7 +65,7 @@ class Answer:
     body: bytes
 
 
-def execute(store: Store, job: QueryJob, limits: Limits) -> Answer:
+def execute(store: QuadStore, job: QueryJob, limits: Limits) -> Answer:
     """Run ``job`` on ``store`` in this process and serialise the answer within ``limits``.
 
     Raises QueryError (syntax, engine failure) and ResultTooLargeError.
@@ -169,15 +169,19 @@ class _Worker:
 
 
 class QueryPool:
-    """``workers`` processes running queries on ``store`` for at most ``timeout`` seconds.
+    """``workers`` processes running queries on ``store`` (an embedded Store; StoreError
+    for another) for at most ``timeout`` seconds.
 
     Thread-safe: the web server calls ``run`` from many threads at once. Workers
     start on first use; ``close`` stops them all.
     """
 
-    def __init__(self, store: Store, *, workers: int, timeout: float, limits: Limits) -> None:
+    def __init__(self, store: QuadStore, *, workers: int, timeout: float, limits: Limits) -> None:
         if workers < 1:
             raise ValueError("a query pool needs at least one worker")
+        if not isinstance(store, Store):
+            # A remote store needs no workers: an HTTP time limit bounds its queries.
+            raise StoreError("query workers run on the embedded store only")
         self.store = store
         self.size = workers
         self.timeout = timeout

@@ -27,7 +27,7 @@ from escape_kg.queries import (
 )
 from escape_kg.rdf.iris import Minter
 from escape_kg.rdf.namespaces import PREFIXES
-from escape_kg.store import Limits, QueryResult, Store
+from escape_kg.store import Limits, QuadStore, QueryResult, Store
 
 __all__ = ["DataVersion", "Serving"]
 
@@ -46,7 +46,7 @@ class Serving:
     """Mixed into KnowledgeGraph; ``_start_serving`` sets up its state."""
 
     settings: Settings
-    store: Store
+    store: QuadStore
     minter: Minter
 
     def _start_serving(self) -> None:
@@ -99,7 +99,14 @@ class Serving:
 
     def start_query_workers(self) -> None:
         """Run ``run_query`` in ``settings.query_workers`` worker processes from now on,
-        each query stopped after ``settings.query_timeout`` seconds (0 workers: no-op)."""
+        each query stopped after ``settings.query_timeout`` seconds (0 workers: no-op).
+
+        A remote store needs none: its queries are HTTP requests that time out after
+        ``settings.query_timeout`` seconds while the server goes on answering others.
+        """
+        # Workers open the embedded store themselves (read-only by path, or a copy).
+        if not isinstance(self.store, Store):
+            return
         if self._pool is None and self.settings.query_workers > 0:
             self._pool = QueryPool(
                 self.store,
@@ -135,7 +142,8 @@ class Serving:
         comes back with no format and no body, for the caller to refuse).
 
         With query workers started, the query runs in one of them and is stopped
-        after the time limit; without, it runs here with no limit. Raises
+        after the time limit; on a remote store it runs on the server, bounded by
+        the HTTP time limit; otherwise it runs here with no limit. Raises
         QueryError, QueryTimeoutError, ResultTooLargeError, StoreError.
         """
         job = QueryJob(

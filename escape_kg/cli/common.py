@@ -13,7 +13,7 @@ from rich.console import Console
 
 from escape_kg import __version__
 from escape_kg.api import KnowledgeGraph
-from escape_kg.config import Settings
+from escape_kg.config import Settings, is_remote
 from escape_kg.errors import EscapeKGError
 
 __all__ = [
@@ -55,12 +55,29 @@ def errors_to_exit_codes(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+class StoreLocation(click.ParamType[Any, Any]):
+    """A store folder (a Path), or the URL of a remote SPARQL store (kept as a str: a
+    Path would fold the "//" of the URL)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and is_remote(value):
+            return value.strip()
+        path = Path(value)
+        if path.is_file():
+            self.fail(f"{value} is a file, not a store folder", param, ctx)
+        return path
+
+
 def store_option(func: Callable[P, R]) -> Callable[P, R]:
     return click.option(
         "--store",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=StoreLocation(),
         default=None,
-        help="Store folder (default: $ESCAPE_KG_STORE, else ~/.local/share/escape-kg/store).",
+        help="Store folder, or the URL of a SPARQL store such as http://host:7878/query or "
+        "virtuoso+http://host:8890 (default: $ESCAPE_KG_STORE, else "
+        "~/.local/share/escape-kg/store).",
     )(func)
 
 
@@ -80,7 +97,7 @@ def table_console() -> Console:
     return console if console.is_terminal else Console(width=400)
 
 
-def open_kg(store: Path | None) -> KnowledgeGraph:
+def open_kg(store: Path | str | None) -> KnowledgeGraph:
     return KnowledgeGraph.open(Settings.load(store=store))
 
 

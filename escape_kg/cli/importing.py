@@ -128,7 +128,7 @@ def import_(
     paths = list(_expand(files))
     with open_kg(store) as kg:
         outcomes = _import_all(kg, console, paths, as_date(date), force)
-        where = kg.settings.store
+        where = kg.store.location
     counts = {
         s: sum(1 for o in outcomes if o.status == s)
         for s in ("imported", "forced", "unchanged", "kept", "refused", "failed")

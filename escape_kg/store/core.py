@@ -62,6 +62,16 @@ class Store:
                 "or choose another one with --store / ESCAPE_KG_STORE",
             ) from exc
 
+    @property
+    def location(self) -> str:
+        """The store folder, or "memory"."""
+        return "memory" if self.path is None else str(self.path)
+
+    @property
+    def remote(self) -> bool:
+        """Always False: this process holds the data."""
+        return False
+
     @classmethod
     def read_only(cls, path: Path) -> Store:
         """A read-only handle on the store folder ``path``, which another process may
@@ -213,17 +223,27 @@ class Store:
         return graphs
 
     def flush(self) -> None:
-        """Make sure everything written is on disk."""
+        """Make sure everything written is on disk. Raises StoreError (full disk...)."""
         if self.path is not None:
-            self._store.flush()
+            try:
+                self._store.flush()
+            except OSError as exc:
+                raise StoreError(
+                    f"writing to the store failed: {exc}",
+                    hint="check free disk space and that the store folder is writable",
+                ) from exc
 
     def close(self) -> None:
-        """Flush and release the store (and its lock); the object is unusable afterwards."""
+        """Flush and release the store (and its lock); the object is unusable afterwards.
+
+        Raises StoreError when the flush fails; the store is released all the same."""
         if getattr(self, "_store", None) is None:
             return
-        self.flush()
-        # Oxigraph releases the folder lock when its last reference goes away.
-        del self._store
+        try:
+            self.flush()
+        finally:
+            # Oxigraph releases the folder lock when its last reference goes away.
+            del self._store
 
     # -- reading ----------------------------------------------------------
 

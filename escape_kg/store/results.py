@@ -27,6 +27,7 @@ __all__ = [
     "Limits",
     "QueryResult",
     "Term",
+    "TripleList",
     "capped",
     "ntriples_body",
     "to_oxigraph",
@@ -171,6 +172,26 @@ class GraphInfo:
     triples: int
 
 
+class TripleList:
+    """CONSTRUCT/DESCRIBE triples already read (a remote store's answer), standing in
+    for the engine's own triple iterator."""
+
+    def __init__(self, triples: list[ox.Triple]) -> None:
+        self.triples = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self.triples)
+
+    def serialize(self, format: ox.RdfFormat) -> bytes:
+        """The triples written in ``format``."""
+        out = ox.serialize(self.triples, format=format)
+        assert out is not None  # no output stream given: the bytes come back
+        return out
+
+
+_Triples = (ox.QueryTriples, TripleList)
+
+
 class QueryResult:
     """The answer to one query. Single use: read it once (rows, triples or serialize)."""
 
@@ -208,7 +229,7 @@ class QueryResult:
 
     def triples(self) -> Iterator[tuple[Term, Term, Term]]:
         """CONSTRUCT/DESCRIBE triples."""
-        if not isinstance(self._raw, ox.QueryTriples):
+        if not isinstance(self._raw, _Triples):
             raise QueryError("this query is not a CONSTRUCT or DESCRIBE query")
         for t in self._raw:
             yield (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
@@ -223,7 +244,7 @@ class QueryResult:
                     f"a graph result cannot be written as {fmt!r}",
                     hint="use one of: " + ", ".join(GRAPH_FORMATS),
                 )
-            assert isinstance(self._raw, ox.QueryTriples)
+            assert isinstance(self._raw, _Triples)
             out = self._raw.serialize(format=gfmt)
         else:
             rfmt = RESULT_FORMATS.get(fmt)
@@ -248,7 +269,7 @@ class QueryResult:
             gfmt = GRAPH_FORMATS.get(fmt)
             if gfmt is None:
                 return self.serialize(fmt)  # raises the unknown-format error
-            assert isinstance(self._raw, ox.QueryTriples)
+            assert isinstance(self._raw, _Triples)
             triples = list(islice(self._raw, limits.rows + 1))
             if len(triples) > limits.rows:
                 raise limits.too_many_rows()

@@ -1,0 +1,143 @@
+"""SPARQL text for remote stores: the query form, pre-bound variables as VALUES, prefixes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Literal
+
+from rdflib import BNode
+from rdflib.term import Node
+
+from escape_kg.errors import QueryError
+
+__all__ = ["Form", "check_iri", "prologue", "query_form", "substitute"]
+
+Form = Literal["select", "ask", "construct", "describe"]
+
+_FORMS: dict[str, Form] = {
+    "SELECT": "select",
+    "ASK": "ask",
+    "CONSTRUCT": "construct",
+    "DESCRIBE": "describe",
+}
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_STRING = re.compile(r"'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"|"
+                     r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", re.S)  # fmt: skip
+# Characters an IRI pasted between < and > may not hold (SPARQL's IRIREF).
+_BAD_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def check_iri(iri: str) -> str:
+    """``iri`` itself, once it is known to be safe between ``<`` and ``>``.
+
+    Raises ValueError for an IRI that could break out of its brackets (as the
+    embedded engine refuses to build such a node).
+    """
+    if not iri or _BAD_IRI.search(iri) or ":" not in iri:
+        raise ValueError(f"not a valid absolute IRI: {iri!r}")
+    return iri
+
+
+def _tokens(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, token) for the tokens that matter here: words, variables (with their
+    ``?``), braces, parentheses.
+
+    Strings, IRIs and comments are skipped whole so that their braces, keywords
+    and question marks do not count.
+    """
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif c in "'\"":
+            match = _STRING.match(text, i)
+            i = match.end() if match else i + 1
+        elif c == "<" and (match := _IRIREF.match(text, i)):
+            i = match.end()
+        elif c in "{}()":
+            yield i, i + 1, c
+            i += 1
+        elif c in "?$":
+            match = _WORD.match(text, i + 1)
+            if match:
+                yield i, match.end(), "?" + match.group()
+            i = match.end() if match else i + 1
+        elif match := _WORD.match(text, i):
+            yield i, match.end(), match.group()
+            i = match.end()
+        else:
+            i += 1
+
+
+def query_form(sparql: str) -> Form:
+    """Which kind of query ``sparql`` is. Raises QueryError when it is none of the four."""
+    for _, _, token in _tokens(sparql):
+        form = _FORMS.get(token.upper())
+        if form is not None:
+            return form
+        if token in "{}()":  # past the prologue (PREFIX and BASE lines) without a form
+            break
+    raise QueryError(
+        "this is not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)",
+        hint="see https://www.w3.org/TR/sparql11-query/#grammar",
+    )
+
+
+def substitute(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """``sparql`` with each variable of ``bindings`` replaced by its term, everywhere:
+    the remote stand-in for the engine's pre-binding (servers have no such option).
+
+    A bound variable still comes out in the answer: in the SELECT list ``?v`` becomes
+    ``(term AS ?v)`` (and leaves the lists of sub-SELECTs); in GROUP BY and ORDER BY
+    it becomes ``(term)``; after AS it is left alone. Raises QueryError for a blank
+    node (a query cannot name one) or a name that is not a variable name.
+    """
+    if not bindings:
+        return sparql
+    for name, term in bindings.items():
+        if isinstance(term, BNode):
+            raise QueryError(f"?{name} cannot be bound to a blank node on a remote store")
+        if not _WORD.fullmatch(name):
+            raise QueryError(f"not a SPARQL variable name: {name!r}")
+    out: list[str] = []
+    last = 0
+    clause = ""  # "select" (a projection), "group", "order" or "" (anywhere else)
+    parens = depth = 0
+    previous = ""
+    for start, end, token in _tokens(sparql):
+        upper = token.upper()
+        if token == "(":
+            parens += 1
+        elif token == ")":
+            parens -= 1
+        elif token in "{}" or upper in {"WHERE", "FROM", "HAVING", "LIMIT", "OFFSET", "VALUES"}:
+            clause = ""
+            depth += {"{": 1, "}": -1}.get(token, 0)
+        elif upper == "SELECT":
+            clause, parens = "select", 0
+        elif upper == "BY" and previous.upper() in {"GROUP", "ORDER"}:
+            clause, parens = previous.lower(), 0
+        elif token.startswith("?") and token[1:] in bindings and previous.upper() != "AS":
+            text = bindings[token[1:]].n3()
+            if clause == "select" and parens == 0:
+                # The outer SELECT gives the value back; a sub-SELECT must not project it
+                # too, or the outer one would bind the variable twice.
+                text = f"({text} AS {token})" if depth == 0 else ""
+            elif clause in {"group", "order"} and parens == 0:
+                text = f"({text})"
+            out += [sparql[last:start], text]
+            last = end
+        previous = token
+    out.append(sparql[last:])
+    return "".join(out)
+
+
+def prologue(prefixes: Mapping[str, str] | None) -> str:
+    """PREFIX lines declaring ``prefixes`` (prefix -> namespace IRI)."""
+    return "".join(f"PREFIX {name}: <{check_iri(iri)}>\n" for name, iri in (prefixes or {}).items())
