@@ -149,6 +149,9 @@ class ParsedMinutes:
     date_origin: str
     items: tuple[AgendaItem, ...]
     title_span: Span | None = None
+    series: str | None = None
+    """The name of the series the source puts the meeting in (its Indico category), if any;
+    without it the series comes from the title."""
 
     def all_items(self) -> tuple[AgendaItem, ...]:
         """Every agenda item, depth first."""

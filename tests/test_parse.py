@@ -13,6 +13,7 @@ from escape_kg.model import ParsedMinutes, SourceDocument, Span
 from escape_kg.parse import parse_minutes
 from escape_kg.parse.dates import (
     date_in_name,
+    day_header,
     find_date,
     parse_clock,
     parse_duration,
@@ -425,3 +426,37 @@ def test_numbered_list_under_a_numbered_item_is_not_the_agenda() -> None:
     minutes = parse_minutes(_text(text))
     assert [i.title for i in minutes.items] == ["Intro", "AOB"]
     assert [n.text for n in minutes.items[0].notes] == ["a", "b", "c"]
+
+
+# --- day headers of multi-day meetings ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Monday 8 November 2021", dt.date(2021, 11, 8)),
+        ("Tuesday, 9 Nov", dt.date(2021, 11, 9)),
+        ("Mardi 9 novembre", dt.date(2021, 11, 9)),
+        ("ven. 14 janv.", dt.date(2022, 1, 14)),
+        ("Fri, December 10", dt.date(2021, 12, 10)),
+        ("Wednesday 10 November:", dt.date(2021, 11, 10)),
+        ("9 Nov", None),
+        ("Tuesday, 9 Nov: WP2 status", None),
+        ("Mark Allen", None),
+        ("Marc 9 November", None),
+    ],
+)
+def test_day_header(text: str, expected: dt.date | None) -> None:
+    assert day_header(text, dt.date(2021, 11, 8)) == expected
+
+
+def test_a_range_of_days_dates_the_meeting_on_its_first_day() -> None:
+    assert find_date("WP3 workshop (14-16 March 2025)") == dt.date(2025, 3, 14)
+    assert find_date("20–22 June 2022") == dt.date(2022, 6, 20)
+
+
+def test_a_day_header_inside_an_item_is_a_note() -> None:
+    text = "TC\n2021-11-08\n\n    • 10:00 11:00\n      Status 1h\n        Tuesday, 9 Nov\n"
+    (item,) = parse_minutes(_text(text)).items
+    assert item.start == dt.datetime(2021, 11, 8, 10, 0)
+    assert [n.text for n in item.notes] == ["Tuesday, 9 Nov"]

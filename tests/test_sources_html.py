@@ -312,3 +312,13 @@ def test_deeply_nested_page_does_not_crash() -> None:
 def test_each_sample_is_imported(name: str) -> None:
     kg = KnowledgeGraph.memory()
     assert kg.ingest(DATA / name).status == "imported"
+
+
+def test_multi_day_page_dates_each_day_and_keeps_the_chair() -> None:
+    parsed = _parse("multiday.html")
+    assert parsed.date == dt.date(2025, 3, 14)
+    assert [(i.title, i.start, i.end) for i in parsed.items] == [
+        ("Welcome", dt.datetime(2025, 3, 14, 9, 0), dt.datetime(2025, 3, 14, 9, 30)),
+        ("Closing", dt.datetime(2025, 3, 15, 11, 0), dt.datetime(2025, 3, 15, 12, 0)),
+    ]
+    assert "Chairs: Nora Quist (CNRS-LAPP)" in parsed.document.text

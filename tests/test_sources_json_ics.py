@@ -227,7 +227,7 @@ def test_json_refusals(payload: bytes, message: str) -> None:
         read_bytes(payload, "e.json", max_bytes=LIMIT, fmt="indico-json")
 
 
-def test_json_event_over_several_days_is_refused() -> None:
+def test_json_event_over_several_days_dates_each_day() -> None:
     def on(day: str) -> dict[str, object]:
         stamp = {"date": day, "time": "09:00:00", "tz": "UTC"}
         return {"title": day, "startDate": stamp, "endDate": stamp}
@@ -239,8 +239,15 @@ def test_json_event_over_several_days_is_refused() -> None:
         "startDate": {"date": "2025-05-05", "time": "09:00:00", "tz": "UTC"},
         "contributions": [on("2025-05-05"), on("2025-05-06")],
     }
-    with pytest.raises(SourceError, match=r"several days \(05 May 2025 to 06 May 2025\)"):
-        read_bytes(json.dumps(event).encode(), "w.json", max_bytes=LIMIT)
+    doc = read_bytes(json.dumps(event).encode(), "w.json", max_bytes=LIMIT)
+    assert "\nTuesday 6 May 2025\n" in doc.text
+    parsed = parse_minutes(redact(doc))
+    assert parsed.date == dt.date(2025, 5, 5)
+    starts = [(i.title, i.start) for i in parsed.all_items()]
+    assert starts == [
+        ("2025-05-05", dt.datetime(2025, 5, 5, 9, 0)),
+        ("2025-05-06", dt.datetime(2025, 5, 6, 9, 0)),
+    ]
 
 
 def test_truncated_ics_names_the_open_event(tmp_path: Path) -> None:

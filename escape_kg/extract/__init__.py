@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from escape_kg.extract.actions import with_actions
+from escape_kg.extract.attendance import Attendee, find_attendance
 from escape_kg.extract.cache import per_lexicon
 from escape_kg.extract.events import EventFinder
 from escape_kg.extract.matching import AliasTable, LineIndex
@@ -106,6 +107,19 @@ def _speaker(state: _State, orgs: OrgResolver, item: AgendaItem, sp: SpeakerMent
     state.mention(_SPEAKER, org.ref, aff.start, aff.end, item.number)
     member = Membership(ref, org.ref, sp.affiliation, item.number, aff)
     state.memberships.setdefault((ref, org.ref), member)
+    _compound(state, orgs, aff.start, aff.end, org.ref, item.number)
+
+
+def _compound(
+    state: _State, orgs: OrgResolver, start: int, end: int, skip: EntityRef, item: str | None
+) -> None:
+    # "LAPP IN2P3 / CNRS" names IN2P3 and CNRS too: each is mentioned where it is written, so
+    # the parent units appear in the graph with the unit (org:unitOf links them).
+    for part in orgs.parts(state.text[start:end]):
+        if part.ref == skip:
+            continue
+        state.add_org(orgs.known(part.ref))
+        state.mention(_SPEAKER, part.ref, start + part.start, start + part.end, item)
 
 
 def _topic(state: _State, orgs: OrgResolver, item: AgendaItem) -> None:
@@ -178,6 +192,7 @@ def _region(
             continue
         if kind is Kind.ORGANISATION:
             state.add_org(tools.orgs.known(hit.ref))
+            _compound(state, tools.orgs, hit.start, hit.end, hit.ref, item)
         elif kind in (Kind.PROJECT, Kind.SERVICE):
             state.things.setdefault(hit.ref, thing_of(hit.ref, tools.lexicon))
         elif kind is Kind.PERSON:
@@ -233,14 +248,82 @@ def extract(minutes: ParsedMinutes, lexicon: Lexicon) -> Meeting:
     title_span = minutes.title_span or _title_line(minutes, state.lines)
     if title_span is not None:
         _region(state, tools, title_span, None, notes=False, events=False)
-    for item in minutes.all_items():
+    attendees: list[tuple[Attendee, str | None]] = []
+    items = minutes.all_items()
+    # The page header (before the first item) holds no minutes, but it may hold who attended
+    # and chaired: Indico puts the chairs and the event's own minutes there.
+    head_from = title_span.end if title_span is not None else 0
+    head_to = min((_start_of(i) for i in items), default=len(text))
+    attendees += [(a, None) for a in _attendance(state, tools, head_from, head_to)]
+    for item in items:
         for sp in item.speakers:
             _speaker(state, tools.orgs, item, sp)
         _topic(state, tools.orgs, item)
         _region(state, tools, item.title_span, item.number, notes=False)
         for note in item.notes:
             _region(state, tools, note.span, item.number, notes=True)
+            found = _attendance(state, tools, note.span.start, note.span.end)
+            attendees += [(a, item.number) for a in found]
+    for attendee, number in attendees:
+        if not attendee.first_only:
+            _attendee(state, tools.orgs, attendee, number)
+    firsts = _first_names(state)
+    for attendee, number in attendees:
+        ref = firsts.get(attendee.name) if attendee.first_only else None
+        if ref is not None:
+            state.mention(_NAME, ref, attendee.start, attendee.end, number)
     return with_actions(_assemble(minutes, state), lexicon)
+
+
+def _start_of(item: AgendaItem) -> int:
+    return item.span.start if item.span is not None else item.title_span.start
+
+
+def _attendance(state: _State, tools: _Tools, start: int, end: int) -> list[Attendee]:
+    if start >= end:
+        return []
+    orgs = tools.orgs
+
+    def is_institute(label: str) -> bool:
+        return orgs.whole(label) is not None or (
+            " " not in label and sum(c.isupper() for c in label) >= 2
+        )
+
+    return find_attendance(state.text, start, end, is_institute, tools.stop)
+
+
+def _attendee(state: _State, orgs: OrgResolver, who: Attendee, item: str | None) -> None:
+    """A person named in full in a list, roll call or dialogue, with the affiliation stated."""
+    name = normalise_name(who.name)
+    if not name:
+        return
+    ref = person_ref(name)
+    state.people.setdefault(ref, Person(ref, name))
+    start, end = locate_name(state.text, who.start, who.end, who.name)
+    state.mention(_SPEAKER, ref, start, end, item)
+    if who.affiliation is None or who.aff_start < 0:
+        return
+    resolved = orgs.resolve(who.affiliation)
+    org = resolved.organisation
+    state.add_org(org)
+    if resolved.parent is not None:
+        state.add_org(resolved.parent)
+    aff = state.lines.span(who.aff_start, who.aff_end)
+    state.mention(_SPEAKER, org.ref, aff.start, aff.end, item)
+    member = Membership(ref, org.ref, who.affiliation, item or "", aff)
+    state.memberships.setdefault((ref, org.ref), member)
+    _compound(state, orgs, aff.start, aff.end, org.ref, item)
+
+
+def _first_names(state: _State) -> dict[str, EntityRef]:
+    # "Present: Kay, Julie" or "Kay: good": the one person of this meeting with that first name.
+    named = {m.entity for _, m in state.candidates if m.entity.kind is Kind.PERSON}
+    by_first: dict[str, set[EntityRef]] = {}
+    for ref in named:
+        person = state.people.get(ref)
+        if person is not None and " " in person.name:
+            by_first.setdefault(person.name.split()[0], set()).add(ref)
+    return {first: next(iter(refs)) for first, refs in by_first.items() if len(refs) == 1}
 
 
 def _title_line(minutes: ParsedMinutes, lines: LineIndex) -> Span | None:

@@ -13,18 +13,27 @@ _MONTHS = {
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
     "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12, "decembre": 12, "janv": 1, "févr": 2, "fevr": 2, "avr": 4, "juil": 7,
+    "déc": 12,
 }  # fmt: skip
+# French month names that are also English words are read only in French phrases.
+_FRENCH_ONLY = frozenset({"mars", "mai"})
 
 _FULL = sorted((m for m in _MONTHS if len(m) > 4 or m in ("may", "june", "july")), key=len)
 _ABBR = sorted((m for m in _MONTHS if m not in _FULL), key=len)
 # Full names before abbreviations, longest first; only abbreviations take a dot ("Sept.").
 _M = rf"(?:{'|'.join(reversed(_FULL))}|(?:{'|'.join(reversed(_ABBR))})\.?)"
-_D = r"(?<![\d.,:/+])(?:[0-3]?\d)(?:st|nd|rd|th)?(?![\d:])"
+_D = r"(?<![\d.,:/+])(?:[0-3]?\d)(?:st|nd|rd|th|er)?(?![\d:])"
 _Y = r"(?:19|20)\d\d(?!\d)"
 _TO = r"\s*(?:-|–|—|to|until|till)\s*"
 
 # Each form names its groups: d1 m1 y1 (start) and d2 m2 y2 (end); "week" marks a week.
 _FORMS = [
+    # French: "du 2 au 4 novembre", "du 28 septembre au 1er octobre 2021".
+    rf"(?P<fr>du)\s+(?P<d1>{_D})(?:\s+(?P<m1>{_M})(?:\s+(?P<y1>{_Y}))?)?\s+au\s+(?P<d2>{_D})"
+    rf"\s+(?P<m2>{_M})(?:\s+(?P<y2>{_Y}))?",
     rf"(?P<d1>{_D})\s+(?P<m1>{_M})(?:,?\s+(?P<y1>{_Y}))?{_TO}(?P<d2>{_D})\s+(?P<m2>{_M})"
     rf"(?:,?\s+(?P<y2>{_Y}))?",
     rf"(?P<m1>{_M})\s+(?P<d1>{_D})(?:,?\s+(?P<y1>{_Y}))?{_TO}(?P<m2>{_M})\s+(?P<d2>{_D})"
@@ -41,13 +50,21 @@ _PATTERNS = [re.compile(rf"(?<!\w){form}(?!\w)", re.IGNORECASE) for form in _FOR
 # first three letters of a month skips them all; likewise for the relative words. The few
 # non-ASCII letters case-insensitive ``re`` takes for ASCII ones are folded to them first.
 _MONTH_STEMS = tuple(sorted({m[:3] for m in _MONTHS}))
-_RELATIVE_WORDS = ("week", "tomorrow", "today", "yesterday")
+_RELATIVE_WORDS = ("week", "tomorrow", "today", "yesterday", "semaine", "demain", "hier")
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 _DIGIT = re.compile(r"\d")
 # Where an absolute form can start: a day number, a month or "week", after a non-word.
-_STEMS = "|".join(sorted({m[:3] for m in _MONTHS} | {"week"}))
+_STEMS = "|".join(sorted({m[:3] for m in _MONTHS} | {"week", "du"}))
 _FORM_START = re.compile(rf"(?<!\w)(?:\d|{_STEMS})", re.IGNORECASE)
-_RELATIVE = re.compile(r"(?<!\w)(?:(next|last|this)\s+week|tomorrow|today|yesterday)(?!\w)", re.I)
+_RELATIVE = re.compile(
+    r"(?<!\w)(?:(?:next|last|this)\s+week|tomorrow|today|yesterday"
+    r"|(?:la\s+)?semaine\s+(?:prochaine|derni[èe]re)|(?:cette|la\s+m[êe]me)\s+semaine"
+    r"|demain|aujourd'hui|hier)(?!\w)",
+    re.I,
+)
+_RELATIVE_DAYS = {
+    "tomorrow": 1, "today": 0, "yesterday": -1, "demain": 1, "aujourd'hui": 0, "hier": -1,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +119,11 @@ def _from_match(m: re.Match[str], ref: dt.date) -> tuple[dt.date, dt.date] | Non
     d1, d2 = _day(g.get("d1")), _day(g.get("d2"))
     m1, m2 = _month(g.get("m1")), _month(g.get("m2"))
     y1, y2 = _day(g.get("y1")), _day(g.get("y2"))
-    if any(
-        w is not None and w.islower() and w.startswith("may") for w in (g.get("m1"), g.get("m2"))
-    ):
+    months = [w for w in (g.get("m1"), g.get("m2")) if w is not None]
+    if any(w.islower() and w.startswith("may") for w in months):
         return None  # "may" in lower case is the verb
+    if not g.get("fr") and any(w.lower() in _FRENCH_ONLY and not w.islower() for w in months):
+        return None  # French months are written in lower case; "Mars" is the planet
     if m1 is None:
         m1 = m2
     if d1 is None or m1 is None:
@@ -126,11 +144,17 @@ def _from_match(m: re.Match[str], ref: dt.date) -> tuple[dt.date, dt.date] | Non
 
 def _relative(word: str, ref: dt.date) -> tuple[dt.date, dt.date]:
     lowered = " ".join(word.translate(_FOLD).lower().split())
-    shift = {"tomorrow": 1, "today": 0, "yesterday": -1}
-    if lowered in shift:
-        day = ref + dt.timedelta(days=shift[lowered])
+    if lowered in _RELATIVE_DAYS:
+        day = ref + dt.timedelta(days=_RELATIVE_DAYS[lowered])
         return day, day
-    weeks = {"next week": 1, "last week": -1, "this week": 0}[lowered]
+    if lowered.startswith(("la ", "cette")):
+        lowered = lowered.split(" ", 1)[1] if lowered.startswith("la ") else lowered
+    if lowered.startswith("semaine"):
+        weeks = 1 if lowered.endswith("prochaine") else -1
+    elif "semaine" in lowered:
+        weeks = 0
+    else:
+        weeks = {"next week": 1, "last week": -1, "this week": 0}[lowered]
     monday = _monday(ref) + dt.timedelta(weeks=weeks)
     return monday, monday + dt.timedelta(days=6)
 
@@ -140,7 +164,9 @@ def find_dates(text: str, start: int, end: int, ref: dt.date) -> list[DateHit]:
 
     Absolute forms: "16-20 May 2022", "2-4 November", "27 September - 01 October",
     "May 16, 2022 to May 20, 2022", "28 Sep", "August 5th", "week of 21 February 2022" (its
-    Monday to Sunday). Relative forms: "tomorrow", "today", "yesterday", "next/last/this week".
+    Monday to Sunday), French "du 2 au 4 novembre", "2-4 novembre 2021", "le 19 novembre",
+    "1er octobre". Relative forms: "tomorrow", "today", "yesterday", "next/last/this week",
+    French "demain", "hier", "la semaine prochaine/dernière", "cette semaine".
     """
     found: list[DateHit] = []
     folded = text[start:end].translate(_FOLD).lower()

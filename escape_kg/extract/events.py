@@ -1,4 +1,8 @@
-"""Events named in notes ("IVOA meeting 2-4 November", "next TC 13 Oct") with resolved dates."""
+"""Events named in notes ("IVOA meeting 2-4 November", "Réunion IVOA du 2 au 4 novembre").
+
+Dates are resolved against the meeting's date; the next meeting of the minutes' own series
+("next TC 13 Oct", "Prochaine réunion : 10 novembre") is not an external event.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from escape_kg.extract.dates import DateHit, find_dates
 from escape_kg.extract.matching import Hit
 from escape_kg.extract.things import EVENT_WORDS, derived_aliases, initialisms
 from escape_kg.model import EntityRef, Event, Kind, Lexicon, LexiconEntry
-from escape_kg.rdf.iris import series_key, slugify
+from escape_kg.rdf.iris import slugify
 
 __all__ = ["EventFinder", "EventHit"]
 
@@ -20,6 +24,22 @@ _KW = "|".join(sorted(EVENT_WORDS - {"assembly", "days"}))
 # then an event word: "IVOA meeting", "Rucio community workshop", "SKAO CEVO provenance meeting".
 _KW_HEAD = re.compile(
     rf"(?<![\w\-])(?P<name>(?:[A-Z0-9][\w+\-]*\s+){{1,3}}?(?:[a-z]+\s+)?)(?P<kw>{_KW})(?!\w)"
+)
+# French puts the event word first: "Réunion IVOA", "Atelier ESAP", "Assemblée générale ESCAPE".
+_FR_KW = {
+    "réunion": "meeting",
+    "atelier": "workshop",
+    "conférence": "conference",
+    "colloque": "conference",
+    "école": "school",
+    "symposium": "symposium",
+    "assemblée générale": "assembly",
+    "journées": "days",
+}
+_FR_EN_WORDS = {"assemblée générale": "General Assembly"}
+_FR_HEAD = re.compile(
+    rf"(?<![\w\-])(?P<kw>(?i:{'|'.join(_FR_KW)}))\s+(?:(?:de\s+la|du|des|de)\s+|(?:de\s+l|d)['’])?"
+    r"(?P<name>[A-Z0-9][\w+\-]*(?:\s+[A-Z0-9][\w+\-]*){0,2})"
 )
 _ACRONYM_YEAR = re.compile(r"(?<![\w\-])[A-Z][A-Za-z]*[A-Z]\s+(?:19|20)\d\d(?!\w)")
 _YEAR_AFTER = re.compile(r"\s+((?:19|20)\d\d)(?!\w)")
@@ -60,6 +80,11 @@ class _Head:
     lexicon_ref: EntityRef | None = None
     next_meeting: bool = False
     date: DateHit | None = None
+    # Words the name means but does not write ("General Assembly" for "Assemblée générale").
+    also: str = ""
+
+    def tokens(self) -> set[str]:
+        return _tokens(f"{self.name} {self.also}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +133,13 @@ class EventFinder:
         self._handles = index.handles
         self._common = index.common
         abbrevs = {"TC", "TCM"} | initialisms(meeting_title)
-        words = "|".join(["meeting", "call", *sorted(abbrevs, key=len, reverse=True)])
-        self._next = re.compile(rf"(?<!\w)[Nn]ext\s+(?:{words})(?!\w)")
+        words = "|".join(sorted(abbrevs, key=len, reverse=True))
+        # The next meeting of this series ("next meeting", "next TC", "the next progress call",
+        # "Prochaine réunion"): a date after it is that meeting's, not an external event's.
+        self._next = re.compile(
+            rf"(?<!\w)(?:[Nn]ext\s+(?:(?:[a-z]+\s+){{0,2}}(?:meeting|call)|(?:{words}))"
+            r"|[Pp]rochaine\s+(?:réunion|séance))(?!\w)"
+        )
 
     # --- heads ------------------------------------------------------------------------
 
@@ -132,6 +162,17 @@ class EventFinder:
             if m.group("kw") == "meeting" and with_m:
                 e = with_m.end()
             heads.append(_Head(s, e, text[s:e], kw=m.group("kw")))
+        for m in _FR_HEAD.finditer(text, start, end):
+            kw = m.group("kw").lower()
+            heads.append(
+                _Head(
+                    m.start(),
+                    m.end(),
+                    m.group(0),
+                    kw=_FR_KW[kw],
+                    also=f"{_FR_EN_WORDS.get(kw, '')} {_FR_KW[kw]}",
+                )
+            )
         for hit in hits:
             e = hit.end
             year = _YEAR_AFTER.match(text, e, end)
@@ -144,8 +185,6 @@ class EventFinder:
 
     def _attach_dates(self, text: str, heads: list[_Head], dates: list[DateHit]) -> None:
         for date in dates:
-            if date.relative:
-                continue
             before = [h for h in heads if h.end <= date.start and date.start - h.end <= _MAX_GAP]
             if not before:
                 continue
@@ -153,7 +192,12 @@ class EventFinder:
             gap = text[head.end : date.start]
             if re.search(r"[.;!?]\s|\n", gap) or _DEADLINE.search(gap):
                 continue
-            if head.date is None:
+            # "Rucio workshop next week" but not "GA dinner tomorrow": a relative date is the
+            # event's only right after its name.
+            if date.relative and gap.strip():
+                continue
+            # "last week (1 Sep)": the day written wins over the week around it.
+            if head.date is None or (head.date.relative and not date.relative):
                 head.date = date
 
     # --- naming -------------------------------------------------------------------------
@@ -165,7 +209,7 @@ class EventFinder:
             entry = self.lexicon.get(head.lexicon_ref)
             if entry is not None and entry.series is not None:
                 return entry.series
-        wanted = _tokens(head.name) - self._common
+        wanted = head.tokens() - self._common
         best: tuple[int, EntityRef] | None = None
         for entry in self._series:
             handles = self._handles[entry.ref]
@@ -188,15 +232,17 @@ class EventFinder:
     def _known_event(self, series: EntityRef | None, head: _Head) -> LexiconEntry | None:
         if head.date is None:
             return None
-        day = head.date.first
+        day, until = head.date.first, head.date.last
         for entry in self._events:
             if entry.start is None:
                 continue
             last = entry.end or entry.start
             same_series = series is not None and entry.series == series
-            same_days = entry.start == day and last == head.date.last
-            if (same_series and entry.start <= day <= last) or (
-                same_days and (_tokens(head.name) - self._common) & self._handles[entry.ref]
+            same_days = entry.start == day and last == until
+            # "next week" names a week; the event is the series' one held in that week.
+            inside = entry.start <= until and day <= last if _is_week(head.date) else None
+            if (same_series and (inside or entry.start <= day <= last)) or (
+                same_days and (head.tokens() - self._common) & self._handles[entry.ref]
             ):
                 return entry
         return None
@@ -207,18 +253,14 @@ class EventFinder:
                 head.start, head.end, head.lexicon_ref, _from_entry(self.lexicon, head.lexicon_ref)
             )
         if head.next_meeting:
-            if head.date is None:
-                return None
-            iso = head.date.first.isoformat()
-            ref = EntityRef(Kind.EVENT, f"{self.series_key}-{iso}")
-            own = EntityRef(Kind.EVENT_SERIES, series_key(self.title))
-            event = Event(ref, f"{self.title} {iso}", head.date.first, head.date.last, own)
-            return EventHit(head.start, head.end, ref, event)
+            # The next meeting of this series is another meeting, not an external event.
+            return None
         series = self._series_for(head)
         known = self._known_event(series, head)
         if known is not None:
             return EventHit(head.start, head.end, known.ref, _from_entry(self.lexicon, known.ref))
-        if head.date is not None:
+        # A week ("next week") is too vague to date a new event; a day ("tomorrow") is not.
+        if head.date is not None and not _is_week(head.date):
             first, last = head.date.first, head.date.last
             name = (
                 head.name
@@ -242,15 +284,16 @@ class EventFinder:
         """
         heads = self._heads(text, start, end, hits)
         self._attach_dates(text, heads, find_dates(text, start, end, self.date))
-        dated_next = next((h.date for h in heads if h.next_meeting and h.date), None)
         out: list[EventHit] = []
         for head in heads:
-            if head.next_meeting and head.date is None:
-                head.date = dated_next
             found = self._event(head)
             if found is not None:
                 out.append(found)
         return out
+
+
+def _is_week(date: DateHit) -> bool:
+    return date.relative and date.first != date.last
 
 
 def _from_entry(lexicon: Lexicon, ref: EntityRef) -> Event:

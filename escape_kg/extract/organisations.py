@@ -10,7 +10,7 @@ from escape_kg.extract.matching import AliasTable, Hit, non_overlapping, norm_ke
 from escape_kg.model import EntityRef, Kind, Lexicon, LexiconEntry, Organisation
 from escape_kg.rdf.iris import slugify
 
-__all__ = ["OrgResolver", "Resolved"]
+__all__ = ["OrgResolver", "Part", "Resolved"]
 
 # Legal-form words and articles that do not change which organisation is meant.
 _NOISE = re.compile(
@@ -31,6 +31,21 @@ _COUNTRY_TEXT = """
     netherlands norway poland portugal spain sweden switzerland uk usa
 """
 _COUNTRIES = frozenset(_COUNTRY_TEXT.split())
+
+
+# Where a compound affiliation ("LAPP IN2P3 / CNRS", "FAU Erlangen (ECAP)") splits into
+# organisations: slashes, commas, brackets and spaced dashes; then glued hyphens and spaces.
+_PIECE = re.compile(r"[^/,;&+()\[\]\s–—-][^/,;&+()\[\]–—]*?(?=\s*(?:\s[-–—]\s|[/,;&+()\[\]]|$))")
+_FINE = (re.compile(r"[^\s\-‐‑]+"), re.compile(r"\S+"))
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """``text[start:end]`` of an affiliation names the known organisation ``ref``."""
+
+    start: int
+    end: int
+    ref: EntityRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +134,38 @@ class OrgResolver:
         return Organisation(
             EntityRef(Kind.ORGANISATION, slugify(name)), name, written_as=(text,), parent=hit.ref
         )
+
+    def parts(self, text: str) -> list[Part]:
+        """The known organisations a compound affiliation is made of, with their offsets.
+
+        "LAPP IN2P3 / CNRS" -> LAPP, IN2P3, CNRS; "CNRS-LAPP" -> CNRS, LAPP; "FAU Erlangen
+        (ECAP)" -> FAU, ECAP. Every piece must be a known organisation, or there is no split
+        (so "CC-IN2P3", "IAA-CSIC" or "INFN Perugia" give []). Also [] for a single piece.
+        """
+        out: list[Part] = []
+        for piece in _PIECE.finditer(text):
+            found = self._piece(piece.group(0), piece.start())
+            if found is None:
+                return []
+            out.extend(found)
+        return out if len(out) >= 2 else []
+
+    def _piece(self, piece: str, offset: int) -> list[Part] | None:
+        whole = self.whole(piece)
+        if whole is not None and not re.search(r"[\s\-‐‑]", piece.strip()):
+            return [Part(offset, offset + len(piece), whole)]
+        for pattern in _FINE:
+            words = list(pattern.finditer(piece))
+            refs = [self.whole(w.group(0)) for w in words]
+            if len(words) >= 2 and all(r is not None for r in refs):
+                return [
+                    Part(offset + w.start(), offset + w.end(), r)
+                    for w, r in zip(words, refs, strict=True)
+                    if r is not None
+                ]
+        if whole is not None:
+            return [Part(offset, offset + len(piece), whole)]
+        return None
 
     def resolve(self, written: str) -> Resolved:
         """The organisation ``written`` names.

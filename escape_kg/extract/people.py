@@ -35,7 +35,8 @@ _STOP_TEXT = """
     that the then there these this thursday to token topic tuesday two we wednesday what
     when which will with word workshop yes you zoom astronomy assembly technical
     coordination platform institute university observatory array introduction update status
-    overview agenda minutes note notes action actions decision decisions summary
+    overview agenda minutes note notes action actions decision decisions summary board
+    executive committee forum session
 """
 _STOP = frozenset(_STOP_TEXT.split())
 

@@ -9,6 +9,7 @@ __all__ = [
     "DURATION_SUFFIX",
     "TIME_LINE",
     "date_in_name",
+    "day_header",
     "find_date",
     "parse_clock",
     "parse_duration",
@@ -61,6 +62,12 @@ _MONTH = r"(?P<month>[A-Za-zéûÉÛ]{3,9})\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # "14-16 March 2025", "20–22 June 2022": a range of days starts on its first day.
+    re.compile(
+        rf"(?<![\w.]){_DAY}{_GAP}*[-–—]{_GAP}*\d{{1,2}}(?:st|nd|rd|th|er)?{_GAP}+{_MONTH}"
+        rf",?{_GAP}+{_YEAR}(?!\d)",
+        re.IGNORECASE,
+    ),
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
     re.compile(rf"(?<![\d.])(?P<day>\d{{1,2}})[./](?P<month>\d{{1,2}})[./]{_YEAR}(?!\d)"),
     re.compile(rf"(?<!\w){_DAY}{_GAP}+{_MONTH},?{_GAP}+{_YEAR}(?!\d)", re.IGNORECASE),
@@ -166,6 +173,54 @@ def find_date(text: str) -> dt.date | None:
                 found.append((match.start(), date))
                 break
     return min(found)[1] if found else None
+
+
+# Weekdays as day headers write them, in English and French, full or abbreviated.
+_WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|lun|mar|mer|jeu|ven|sam|dim)\.?"
+)
+_DAY_HEADERS = (
+    # "Monday 8 November 2021", "Tuesday, 9 Nov", "Mardi 9 novembre", "ven. 14 mars"
+    re.compile(
+        rf"^(?:{_WEEKDAY},?{_GAP}+)?{_DAY}\.?{_GAP}+(?:de{_GAP}+)?{_MONTH}(?:,?{_GAP}+{_YEAR})?$",
+        re.IGNORECASE,
+    ),
+    # "Fri, March 14", "Friday March 14, 2025"
+    re.compile(
+        rf"^(?:{_WEEKDAY},?{_GAP}+)?{_MONTH}{_GAP}+{_DAY}(?:,?{_GAP}+{_YEAR})?$", re.IGNORECASE
+    ),
+)
+
+
+def day_header(text: str, after: dt.date) -> dt.date | None:
+    """The day named by a day-header line of a multi-day timetable, else None.
+
+    A header is the whole line: a weekday (English or French, maybe abbreviated) and a day and
+    month ("Tuesday, 9 Nov", "Mardi 9 novembre", "Fri, March 14"), or a full date with its year
+    ("Monday 8 November 2021"); a day and month alone is not a header. Without a year, the day
+    is taken on or after ``after`` (the meeting's first day) within a year. Raises nothing.
+    """
+    line = text.strip().rstrip(":").strip()
+    if len(line) > 40:
+        return None
+    for pattern in _DAY_HEADERS:
+        match = pattern.match(line)
+        if match is None:
+            continue
+        has_weekday = re.match(_WEEKDAY + r"(?![^\W\d_])", line, re.IGNORECASE) is not None
+        if not has_weekday and match["year"] is None:
+            return None
+        if match["year"] is not None:
+            return _build(match["year"], match["month"], match["day"])
+        for year in (after.year, after.year + 1):
+            found = _build(str(year), match["month"], match["day"])
+            if found is not None and found >= after:
+                return found
+        return None
+    return None
 
 
 def date_in_name(path: str) -> dt.date | None:

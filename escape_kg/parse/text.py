@@ -42,6 +42,7 @@ from escape_kg.parse.dates import (
     parse_time_line,
     split_duration,
 )
+from escape_kg.parse.furniture import BOILERPLATE, FURNITURE, day_of_items
 from escape_kg.parse.lines import Line, line_span, split_lines
 from escape_kg.parse.numbered import numbered_head, numbered_starts
 
@@ -57,33 +58,6 @@ _SPEAKER = re.compile(
     re.IGNORECASE,
 )
 _ROLES = {"conven": "convener", "chair": "chair", "prési": "chair"}
-_BOILERPLATE = frozenset(
-    {
-        "indico",
-        "skip to main content",
-        "home",
-        "login",
-        "log in",
-        "logout",
-        "search",
-        "enter your search term",
-        "timetable",
-        "contribution list",
-        "overview",
-        "minutes",
-        "description",
-        "my profile",
-        "create event",
-        "room booking",
-        "help",
-        "contact",
-        "powered by indico",
-        "english (united kingdom)",
-        "français (france)",
-        "europe/zurich",
-        "europe/paris",
-    }
-)
 _HEADER_LINES = 60
 
 
@@ -202,7 +176,7 @@ def _take_speakers(body: list[Line]) -> tuple[list[SpeakerMention], list[Line]]:
 
 
 def _notes(lines: list[Line]) -> tuple[NoteLine, ...]:
-    kept = [line for line in lines if not line.blank]
+    kept = [line for line in lines if not line.blank and not FURNITURE.match(line.text)]
     indents = sorted({line.indent for line in kept})
     notes: list[NoteLine] = []
     for line in kept:
@@ -323,7 +297,7 @@ def _title(doc: SourceDocument, header: list[Line]) -> tuple[str, Span | None]:
         text = line.text
         if (
             not text
-            or text.lower() in _BOILERPLATE
+            or text.lower() in BOILERPLATE
             or parse_time_line(text) is not None
             or (find_date(text) is not None and len(text) < 40)
         ):
@@ -363,9 +337,10 @@ def parse_text(doc: SourceDocument, *, date: dt.date | None = None) -> ParsedMin
     first date in the header lines (before the first item) is used
     ("document"), then a YYYY-MM-DD in the file name ("file name").
     Items may be numbered instead of timed (see the module docstring); they
-    then have no start or end. Raises ParseError when there is no agenda
-    item, no title, no date, or an item with times but no title. An item
-    ending before it starts is kept.
+    then have no start or end. In a multi-day timetable, items after a day
+    header line ("Tuesday, 9 Nov", "Mardi 9 novembre") are on that day.
+    Raises ParseError when there is no agenda item, no title, no date, or an
+    item with times but no title. An item ending before it starts is kept.
     """
     lines = split_lines(doc.text)
     starts = _item_starts(lines)
@@ -380,9 +355,10 @@ def parse_text(doc: SourceDocument, *, date: dt.date | None = None) -> ParsedMin
     header = lines[: starts[0]]
     title, title_span = _title(doc, header)
     meeting_date, origin = _date(doc, header, date)
+    lines, days = day_of_items(lines, starts, meeting_date)
     bounds = [*starts, len(lines)]
     items = tuple(
-        _item(str(n), lines[bounds[n - 1] : bounds[n]], meeting_date, doc.source.path)
+        _item(str(n), lines[bounds[n - 1] : bounds[n]], days[n - 1], doc.source.path)
         for n in range(1, len(starts) + 1)
     )
     return ParsedMinutes(
@@ -392,4 +368,12 @@ def parse_text(doc: SourceDocument, *, date: dt.date | None = None) -> ParsedMin
         date_origin=origin,
         items=items,
         title_span=title_span,
+        series=_series(doc),
     )
+
+
+def _series(doc: SourceDocument) -> str | None:
+    # Indico files a meeting under a category ("WP3 OSSR meetings"); the meetings of one
+    # category are one series, whatever each is titled.
+    category = (doc.origin or {}).get("indico-category", "").strip()
+    return category or None

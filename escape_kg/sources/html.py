@@ -324,6 +324,28 @@ def _compact_rows(root: Element) -> list[str]:
     return lines
 
 
+def _days(wrapper: Element, timetable: list[Element]) -> list[tuple[str, list[Element]]]:
+    """The timetable by day: (day header line, its timetables); one unnamed day if single-day.
+
+    The header line is the day title as the page shows it ("Friday 14 March"), or, when the
+    page has none, the day of the ``li#day-YYYY-MM-DD`` id written out in English.
+    """
+    days = wrapper.find_all(lambda e: e.tag == "li" and e.attrs.get("id", "").startswith("day-"))
+    if len(days) < 2:
+        return [("", timetable)]
+    out: list[tuple[str, list[Element]]] = []
+    for day in days:
+        title = _text(_find(day, "day-title"))
+        if not title:
+            try:
+                date = dt.date.fromisoformat(day.attrs["id"][4:14])
+            except ValueError:
+                continue
+            title = f"{date:%A} {date.day} {date:%B %Y}"
+        out.append((title, day.find_all(lambda e: e.has_class("meeting-timetable"))))
+    return out
+
+
 def render_page(html: str) -> tuple[str, str | None, dt.date | None]:
     """The text rendering of an Indico page, with its title and date when found.
 
@@ -357,14 +379,15 @@ def render_page(html: str) -> tuple[str, str | None, dt.date | None]:
         # Otherwise a numbered list in the description would be taken for the agenda.
         header = [f"– {line}" if _NUMBERED_HEAD.match(line) else line for line in header]
     body: list[str] = []
-    entries = [
-        entry
-        for ul in timetable
-        for entry in ul.element_children()
-        if entry.has_class("timetable-item")
-    ]
-    for position, entry in enumerate(entries, start=1):
-        body += _top_entry(entry, position if numbered else None)
+    position = 0
+    for day_line, uls in _days(wrapper, timetable):
+        if day_line:
+            body += ["", day_line]
+        for ul in uls:
+            for entry in ul.element_children():
+                if entry.has_class("timetable-item"):
+                    position += 1
+                    body += _top_entry(entry, position if numbered else None)
     if compact:
         body += _compact_rows(root)
     text = "\n".join([*header, "", *body]) + "\n"

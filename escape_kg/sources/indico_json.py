@@ -320,16 +320,6 @@ def _render(event: dict[str, object], ctx: _Ctx, zone_name: str) -> tuple[str, s
             entries.append(block)
     # Indico gives contributions in database order.
     entries.sort(key=lambda entry: (entry.start, entry.end or entry.start))
-    later = next((e for e in entries if e.start.date() != start.date()), None)
-    if later is not None:
-        # The timetable layout carries one date per meeting: later days would get wrong dates.
-        raise SourceError(
-            f"the event runs over several days ({start:%d %b %Y} to {later.start:%d %b %Y}); "
-            "escape-kg reads one day per meeting",
-            hint="export one day at a time: add &from=YYYY-MM-DD&to=YYYY-MM-DD to the export "
-            "URL, or import the event page saved as HTML",
-            path=ctx.path,
-        )
     chairs = format_speakers("Chair", _people(event, "chairs"))
     note = _note_html(event)
     # A compiled event note repeats the item notes, which are already rendered.
@@ -354,7 +344,16 @@ def _render(event: dict[str, object], ctx: _Ctx, zone_name: str) -> tuple[str, s
     description = _str(event, "description")
     if description:
         header.extend(safe_line(line) for line in ctx.to_lines(description))
-    body = [line for entry in entries for line in entry.lines]
+    body: list[str] = []
+    # Over several days, a day header line before each day's first entry tells the parser
+    # which day the entries under it are on ("Tuesday 6 May 2025").
+    several = any(e.start.date() != start.date() for e in entries)
+    day: dt.date | None = None
+    for entry in entries:
+        if several and entry.start.date() != day:
+            day = entry.start.date()
+            body += ["", f"{day:%A} {day.day} {day:%B %Y}"]
+        body += entry.lines
     return title, "\n".join([*header, "", *body, ""]), start.date()
 
 
@@ -385,6 +384,10 @@ def read_indico_json(
             hint=_HINT,
             path=path,
             line=exc.lineno,
+        ) from exc
+    except RecursionError as exc:  # the decoder recurses once per nested [ or {
+        raise SourceError(
+            "the JSON is nested too deeply to be an Indico export", hint=_HINT, path=path
         ) from exc
     bootstrap = _Ctx(path, ZoneInfo("UTC"), to_lines or html_fragment_to_lines)
     event = _event_of(payload, bootstrap)
