@@ -422,29 +422,26 @@ def test_sources_show_provenance_without_secrets(seeded: KnowledgeGraph) -> None
     assert int(row["redacted"] or 0) > 0
 
 
-def test_action_items_find_action_lines(seeded: KnowledgeGraph) -> None:
-    # The seed minutes hold no actions; add a graph with one, in the minutes' shape.
+def test_action_items_find_action_lines(seeded: KnowledgeGraph, tmp_path: Path) -> None:
+    # The seed minutes hold no action line; import a copy with one added to the WP2 notes.
     assert run(seeded, "action-items") == []
-    kg = KnowledgeGraph.memory()
-    kg.load(
-        f"""@prefix schema: <http://schema.org/> .
-        @prefix ekg: <https://w3id.org/escape-kg/ontology#> .
-        @prefix dcterms: <http://purl.org/dc/terms/> .
-        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-        <{ID}graph/m> {{
-          <{ID}meeting/m> a ekg:Meeting ; dcterms:date "2022-01-12"^^xsd:date ;
-            schema:name "TC" .
-          <{ID}meeting/m/item/1> a ekg:AgendaItem ; ekg:itemNumber "1" ; schema:name "AOB" ;
-            ekg:line 7 ;
-            schema:description "We said things\\n  ACTION: Ian to send the plan\\nAI: later" .
-          <{ID}meeting/m/item/2> a ekg:AgendaItem ; ekg:itemNumber "2" ; schema:name "WP2" ;
-            ekg:line 9 ; schema:description "Trip to Hawai: nothing planned" .
-        }}""".encode(),
-        "trig",
+    anchor = "EOSC Future fellow hiring completed"
+    text = SEED.read_text(encoding="utf-8")
+    assert text.count(anchor) == 1
+    copy = tmp_path / "tc-with-action.txt"
+    copy.write_text(
+        text.replace(anchor, "ACTION: Xavier to send the FENIX plan\n        • " + anchor),
+        encoding="utf-8",
     )
+    kg = KnowledgeGraph.memory()
+    outcome = kg.ingest(copy, date=dt.date(2022, 1, 12))
+    assert outcome.status in ("imported", "forced"), outcome.error
     (row,) = run(kg, "action-items")
-    assert row["action"] == "ACTION: Ian to send the plan"
-    assert row["itemTitle"] == "AOB"
+    assert row["action"] == "ACTION: Xavier to send the FENIX plan"
+    assert row["itemTitle"] == "WP2"
+    assert row["date"] == "2022-01-12"
+    assert "ACTION: Xavier" in (row["notes"] or "")
+    assert run(kg, "action-items", {"before": "2022-01-11"}) == []
 
 
 def test_find_entity_gives_the_iris_other_queries_take(seeded: KnowledgeGraph) -> None:

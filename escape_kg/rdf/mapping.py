@@ -21,6 +21,7 @@ from escape_kg.rdf.actions import action_triples
 from escape_kg.rdf.docstore import DocumentStore
 from escape_kg.rdf.iris import Minter, meeting_key, series_key, slugify
 from escape_kg.rdf.namespaces import DCTERMS, EKG, OA, ORG, PREFIXES, PROV, RDF, SCHEMA, XSD
+from escape_kg.rdf.summaries import meeting_summary, search_keys
 
 __all__ = ["ImportInfo", "meeting_graph", "meeting_key_of"]
 
@@ -190,10 +191,11 @@ class _Mapper:
         add(mt, SCHEMA_startDate, _when(start))
         add(mt, SCHEMA_endDate, _when(end))
         add(mt, SCHEMA_recordedIn, self.doc)
-        series = self.minter.entity(EntityRef(Kind.EVENT_SERIES, series_key(pm.title)))
+        series_name = pm.series or pm.title
+        series = self.minter.entity(EntityRef(Kind.EVENT_SERIES, series_key(series_name)))
         add(mt, SCHEMA_superEvent, series)
         add(series, RDF_type, SCHEMA_EventSeries)
-        add(series, SCHEMA_name, Literal(pm.title))
+        add(series, SCHEMA_name, Literal(series_name))
         for top in pm.items:
             add(mt, SCHEMA_subEvent, self.item(top.number))
 
@@ -408,6 +410,9 @@ def meeting_graph(meeting: Meeting, minter: Minter, info: ImportInfo) -> Graph:
     if missing:
         names = ", ".join(f"{r.kind.value}/{r.key}" for r in missing)
         raise ValueError(f"entities without a mention in the minutes: {names}")
+    # Facts the catalogue queries would otherwise gather from every graph (summaries.py).
+    mapper.out.extend(meeting_summary(mapper.meeting, mapper.out))
+    mapper.out.extend(search_keys(mapper.out, skip=(mapper.meeting, *mapper._items.values())))
     mapper.provenance_triples(info)
     # "core" keeps rdflib from binding schema: to https://schema.org/ behind our back.
     store = DocumentStore()

@@ -14,6 +14,7 @@ from escape_kg.errors import ConfigError
 from escape_kg.model import EntityRef, Kind, Lexicon, LexiconEntry
 from escape_kg.rdf.iris import DEFAULT_BASE, Minter
 from escape_kg.rdf.namespaces import EKG, ORG, PREFIXES, RDFS, SCHEMA, SKOS
+from escape_kg.rdf.summaries import search_keys
 from escape_kg.resources import ontology_files, reference_file
 
 __all__ = ["load_lexicon", "ontology_graph", "reference_graph"]
@@ -54,6 +55,10 @@ def _copy(source: Graph) -> Graph:
 def _reference(base: str) -> Graph:
     graph = Graph()
     graph.parse(reference_file(), format="turtle", publicID=base)
+    # The same lower-cased keys the minutes graphs carry, so one lookup finds an entity
+    # by any of its names, whichever graph gives it.
+    for triple in search_keys(list(graph)):
+        graph.add(triple)
     return _bind(graph)
 
 

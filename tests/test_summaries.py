@@ -1,0 +1,123 @@
+"""Summary triples written at import time: meeting counts, action lines and search keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from _meeting_factory import meeting
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from escape_kg.model import NoteLine
+from escape_kg.rdf.iris import Minter
+from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of
+from escape_kg.rdf.namespaces import EKG, SCHEMA
+from escape_kg.rdf.reference import reference_graph
+from escape_kg.rdf.summaries import LABEL_PREDICATES, action_line
+
+BASE = "https://w3id.org/escape-kg/id/"
+AT = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+def _graph() -> Graph:
+    return meeting_graph(meeting(), Minter(BASE), ImportInfo(AT, "0.1.0"))
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return _graph()
+
+
+def _meeting_iri(g: Graph) -> URIRef:
+    (mt,) = g.subjects(RDF.type, EKG.Meeting)
+    assert isinstance(mt, URIRef)
+    return mt
+
+
+@pytest.mark.parametrize(
+    ("notes", "expected"),
+    [
+        (
+            "We said things\n  ACTION: Ian to send the plan\nAI: later",
+            "ACTION: Ian to send the plan",
+        ),
+        ("Actions : check the FTS logs", "Actions : check the FTS logs"),
+        ("Action items: none", "Action items: none"),
+        ("ai: Julie writes the note", "ai: Julie writes the note"),
+        ("first\nstill TODO for D5.3", "still TODO for D5.3"),
+        ("a to-do list is kept", "a to-do list is kept"),
+        ("things to do next week", "things to do next week"),
+        ("Trip to Hawai: nothing planned", None),
+        ("the transaction: committed", None),
+        ("todos are elsewhere\nmain topic", None),
+        ("", None),
+    ],
+)
+def test_action_line_is_the_first_line_that_reads_like_an_action(
+    notes: str, expected: str | None
+) -> None:
+    assert action_line(notes) == expected
+
+
+def test_the_meeting_counts_its_items_and_speakers(graph: Graph) -> None:
+    mt = _meeting_iri(graph)
+    items = set(graph.subjects(RDF.type, EKG.AgendaItem))
+    speakers = set(graph.objects(None, SCHEMA.performer))
+    assert graph.value(mt, EKG.itemCount) == Literal(len(items), datatype=XSD.integer)
+    assert graph.value(mt, EKG.speakerCount) == Literal(len(speakers), datatype=XSD.integer)
+    names = sorted(str(graph.value(s, SCHEMA.name)) for s in speakers)
+    assert len(names) >= 2
+    assert graph.value(mt, EKG.speakerNames) == Literal(", ".join(names))
+
+
+def test_a_meeting_without_speakers_has_counts_but_no_names() -> None:
+    m = meeting()
+    quiet = replace(m, speakers=())
+    g = meeting_graph(quiet, Minter(BASE), ImportInfo(AT, "0.1.0"))
+    mt = _meeting_iri(g)
+    assert g.value(mt, EKG.speakerCount) == Literal(0, datatype=XSD.integer)
+    assert g.value(mt, EKG.speakerNames) is None
+
+
+def test_an_item_with_an_action_in_its_notes_gets_the_line() -> None:
+    m = meeting()
+    first = m.minutes.items[0]
+    noted = replace(
+        first,
+        notes=(*first.notes, NoteLine("  AI: Ian sends the plan  ", first.notes[0].span)),
+    )
+    minutes = replace(m.minutes, items=(noted, *m.minutes.items[1:]))
+    g = meeting_graph(replace(m, minutes=minutes), Minter(BASE), ImportInfo(AT, "0.1.0"))
+    item = Minter(BASE).item(meeting_key_of(m), noted.number)
+    assert list(g.objects(item, EKG.actionLine)) == [Literal("AI: Ian sends the plan")]
+    assert len(list(g.subject_objects(EKG.actionLine))) == 1
+
+
+def test_the_seed_like_meeting_has_no_action_line(graph: Graph) -> None:
+    assert list(graph.subject_objects(EKG.actionLine)) == []
+
+
+def test_every_label_of_an_entity_has_one_lower_case_search_key(graph: Graph) -> None:
+    mt = _meeting_iri(graph)
+    items = set(graph.subjects(RDF.type, EKG.AgendaItem))
+    expected = {
+        (s, Literal(str(o).lower()))
+        for p in LABEL_PREDICATES
+        for s, o in graph.subject_objects(p)
+        if s != mt and s not in items
+    }
+    keys = list(graph.subject_objects(EKG.searchKey))
+    assert set(keys) == expected
+    assert len(keys) == len(set(keys))
+    assert (URIRef(BASE + "event/dac21"), Literal("dac21")) in expected
+    assert all(s != mt and s not in items for s, _ in keys)
+
+
+def test_the_reference_graph_has_keys_for_aliases() -> None:
+    g = reference_graph()
+    dac = URIRef(BASE + "event/dac21")
+    keys = {str(k) for k in g.objects(dac, EKG.searchKey)}
+    assert "dac21" in keys
+    assert "escape data lake data challenge 2021" in keys
