@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
+from types import FrameType
 
 import click
 from rich.console import Console
@@ -181,7 +185,34 @@ def serve(
         f"updates {writes}",
         highlight=False,
     )
-    run_server(kg, host=host, port=port)
+    signal.signal(signal.SIGTERM, _stopped_by_signal)
+    try:
+        run_server(kg, host=host, port=port)
+    except SystemExit as stop:
+        if stop.code != 0:
+            raise
+    finally:
+        kg.close()  # after uvicorn has stopped the query workers: flush, release the lock
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    deadline = time.monotonic() + 2.0  # idle request threads end as soon as they are told
+    for thread in others:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    busy = [t for t in others if t.is_alive()]
+    if busy:
+        # Requests still rendering past the grace period (pages have no time limit) run in
+        # threads the interpreter would wait for; everything written is flushed, so go now.
+        console.print(f"stopped ({len(busy)} request(s) cut short)", highlight=False)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    console.print("stopped", highlight=False)
+
+
+def _stopped_by_signal(signum: int, frame: FrameType | None) -> None:
+    # uvicorn catches SIGTERM itself, shuts down, then raises the signal again for the
+    # handler it found, this one: the process then closes the store and exits 0, as
+    # service managers expect of a requested stop, instead of dying of the signal.
+    raise SystemExit(0)
 
 
 @main.command()

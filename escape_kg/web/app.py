@@ -15,6 +15,13 @@ from escape_kg.web.cache import ResponseCache
 from escape_kg.web.catalogue import catalogue_router
 from escape_kg.web.errors import install_error_handlers
 from escape_kg.web.graphstore import graph_store_router
+from escape_kg.web.observability import (
+    AccessLogMiddleware,
+    Metrics,
+    console_access_log,
+    observability_router,
+)
+from escape_kg.web.openapi import openapi_router
 from escape_kg.web.registry_routes import registry_router
 from escape_kg.web.resources import resources_router
 from escape_kg.web.sparql import sparql_router
@@ -62,10 +69,14 @@ def create_app(kg: KnowledgeGraph) -> FastAPI:
         max_age=settings.cache_max_age,
     )
     app.state.cache = cache
+    metrics = Metrics()
+    app.state.metrics = metrics
     app.include_router(sparql_router(kg, settings, cache))
     app.include_router(graph_store_router(kg, settings))
     app.include_router(catalogue_router(kg, cache))
     app.include_router(registry_router(kg))
+    app.include_router(observability_router(kg, metrics, cache))
+    app.include_router(openapi_router())
     app.include_router(  # last: it mounts catch-all IRI paths
         resources_router(kg, dataset_jsonld=lambda home: _schemaorg(kg, home))
     )
@@ -76,11 +87,25 @@ def create_app(kg: KnowledgeGraph) -> FastAPI:
         allow_methods=["GET", "HEAD", "POST"],
         allow_headers=["Accept", "Content-Type"],
     )
+    # Outermost of ours, so the time and status logged are what the client saw.
+    app.add_middleware(AccessLogMiddleware, metrics=metrics)
     return app
 
 
 def serve(kg: KnowledgeGraph, *, host: str, port: int) -> None:
-    """Run the app with uvicorn until interrupted (Ctrl-C or SIGTERM)."""
+    """Run the app with uvicorn until interrupted (Ctrl-C or SIGTERM), logging one JSON
+    line per request to standard error; returns once the server has stopped (its query
+    workers too). The caller closes ``kg``."""
     import uvicorn  # only the serving process needs it
 
-    uvicorn.run(create_app(kg), host=host, port=port, log_level="info")
+    console_access_log()
+    # uvicorn's own access log would print query strings, which carry the queries.
+    # A stop waits for running requests, but not for ever: a slow page has no time limit.
+    uvicorn.run(
+        create_app(kg),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=max(5, round(kg.settings.query_timeout + 5)),
+    )

@@ -19,6 +19,7 @@ from escape_kg.queries import CatalogueQuery
 from escape_kg.web.cache import ResponseCache, make_key
 from escape_kg.web.errors import WebError
 from escape_kg.web.negotiation import GRAPH_MEDIA, HTML, RESULT_MEDIA, choose, format_choice
+from escape_kg.web.observability import mark_query
 from escape_kg.web.pages import (
     Cell,
     assets_router,
@@ -168,6 +169,7 @@ def catalogue_router(kg: KnowledgeGraph, cache: ResponseCache | None = None) -> 
                 f"there is no catalogue query called {name!r}",
                 hint="GET /queries lists them: " + ", ".join(sorted(kg.catalogue())),
             )
+        mark_query(request, query.text)
         pairs = parse_qsl(request.url.query, keep_blank_values=True)
         fmt = _format_param(pairs)
         values = _values(query, pairs)

@@ -27,6 +27,7 @@ from escape_kg.errors import (
     ValidationError,
 )
 from escape_kg.web.negotiation import HTML, choose
+from escape_kg.web.observability import mark_error
 
 __all__ = ["WebError", "error_response", "install_error_handlers"]
 
@@ -122,6 +123,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _library_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EscapeKGError)
+    mark_error(request, exc)
     status = next(code for cls, code in _STATUS if isinstance(exc, cls))
     # Server faults stay vague (paths, engine internals); a timeout is the client's business.
     public = status < 500 or isinstance(exc, QueryTimeoutError)
@@ -135,6 +137,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    mark_error(request, exc)
     # Starlette still re-raises the exception after this, so it is logged with its traceback.
     return error_response(request, 500, "the server could not complete the request")
 

@@ -27,6 +27,7 @@ from escape_kg.web.negotiation import (
     choose,
     format_choice,
 )
+from escape_kg.web.observability import mark_query
 from escape_kg.web.pages import query_page
 from escape_kg.web.security import inspect_query, inspect_update, query_dataset
 
@@ -252,6 +253,7 @@ def sparql_router(
         if params.queries or len(params.updates) != 1:
             raise WebError(400, "send exactly one update= and no query=")
         text = params.updates[0]
+        mark_query(request, text)
         if len(text) > settings.max_query_chars:
             raise WebError(
                 413,
@@ -300,6 +302,7 @@ def sparql_router(
         if len(params.queries) > 1:
             raise WebError(400, "more than one query given", hint="send exactly one query=")
         query = params.queries[0]
+        mark_query(request, query)
         if len(query) > settings.max_query_chars:
             raise WebError(
                 413,
