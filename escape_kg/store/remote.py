@@ -31,7 +31,14 @@ from escape_kg.store.results import (
     ntriples_body,
     to_rdflib,
 )
-from escape_kg.store.sparqltext import Form, check_iri, prologue, query_form, substitute
+from escape_kg.store.sparqltext import (
+    Form,
+    check_iri,
+    prologue,
+    query_form,
+    substitute,
+    without_lateral,
+)
 
 __all__ = ["RemoteStore"]
 
@@ -132,6 +139,8 @@ class RemoteStore:
         """
         form = query_form(sparql)
         text = prologue(prefixes) + substitute(sparql, substitutions or {})
+        if self.flavour != "oxigraph":
+            text = without_lateral(text)
         fields = [("query", text)]
         fields += [("default-graph-uri", check_iri(g)) for g in default_graphs or []]
         fields += [("named-graph-uri", check_iri(g)) for g in named_graphs or []]

@@ -1,4 +1,4 @@
-"""SPARQL text for remote stores: the query form, pre-bound variables as VALUES, prefixes."""
+"""SPARQL text for remote stores: the query form, pre-bound variables, prefixes, SPARQL 1.1."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rdflib.term import Node
 
 from escape_kg.errors import QueryError
 
-__all__ = ["Form", "check_iri", "prologue", "query_form", "substitute"]
+__all__ = ["Form", "check_iri", "prologue", "query_form", "substitute", "without_lateral"]
 
 Form = Literal["select", "ask", "construct", "describe"]
 
@@ -141,3 +141,31 @@ def substitute(sparql: str, bindings: Mapping[str, Node]) -> str:
 def prologue(prefixes: Mapping[str, str] | None) -> str:
     """PREFIX lines declaring ``prefixes`` (prefix -> namespace IRI)."""
     return "".join(f"PREFIX {name}: <{check_iri(iri)}>\n" for name, iri in (prefixes or {}).items())
+
+
+# A comment line by which a query says its LATERAL groups may be read as plain groups.
+PORTABLE = re.compile(r"^#\s*sparql11:\s*portable\b", re.M)
+
+
+def without_lateral(sparql: str) -> str:
+    """``sparql`` with each ``LATERAL { … }`` written as the plain group ``{ … }``, for
+    servers that only speak SPARQL 1.1, when the query carries the line
+    ``# sparql11: portable``; any other query is returned as it is.
+
+    The catalogue uses LATERAL to tell Oxigraph in which order to look things up.
+    Once the parameters are written into the text (``substitute``), the plain join
+    gives the same answer only when each group's filters use its own variables and
+    constants, which is a property of the query, not of the syntax: hence the
+    marker, set on the queries shown to agree (tests/test_store_remote_cli.py), so
+    that no other query silently answers differently.
+    """
+    if not PORTABLE.search(sparql):
+        return sparql
+    cuts = [(start, end) for start, end, token in _tokens(sparql) if token.upper() == "LATERAL"]
+    out: list[str] = []
+    last = 0
+    for start, end in cuts:
+        out += [sparql[last:start]]
+        last = end
+    out.append(sparql[last:])
+    return "".join(out)
