@@ -223,6 +223,20 @@ def test_store_candidates_merge_and_unmerge(kg: KnowledgeGraph) -> None:
     assert kg.merges() == [again] and again.activity != merge.activity
 
 
+def test_person_activity_follows_merges(kg: KnowledgeGraph) -> None:
+    def meetings(person: str) -> set[tuple[str, str]]:
+        rows = kg.run_named("person-activity", {"person": person}).rows()
+        return {(str(row[2]), str(row[-1])) for row in rows}
+
+    short, full = meetings("person/k-graf"), meetings("person/kay-graf")
+    assert short and full and short.isdisjoint(full)
+    kg.merge_people("k-graf", "kay-graf")
+    # Either name now finds both people's meetings, each row saying which node it is.
+    assert meetings("person/k-graf") == meetings("person/kay-graf") == short | full
+    kg.unmerge_people("k-graf", "kay-graf")
+    assert meetings("person/k-graf") == short
+
+
 def test_merges_exclude_pairs_joined_through_a_third(kg: KnowledgeGraph) -> None:
     kg.merge_people("mohammed-al-turany", "mohammad-al-turany")
     found = {(c.a, c.b) for c in kg.person_candidates()}
