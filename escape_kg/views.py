@@ -9,11 +9,25 @@ from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 from rdflib.term import Node
 
+from escape_kg import listings
 from escape_kg.describe import Description, Querier, describe
+from escape_kg.finding import SEARCH_LIMIT, Link, Overview, SearchHit, overview, search
+from escape_kg.listings import (
+    AFFILIATIONS,
+    CHART_LIMIT,
+    ITEMS,
+    LIST_LIMIT,
+    MENTIONS,
+    Row,
+    chart_rows,
+    read_list,
+)
 from escape_kg.rdf.iris import Minter
 from escape_kg.rdf.namespaces import EKG
 
 __all__ = [
+    "CHART_LIMIT",
+    "LIST_LIMIT",
     "MENTION_LIMIT",
     "SEARCH_LIMIT",
     "Affiliation",
@@ -27,42 +41,14 @@ __all__ = [
     "Overview",
     "Page",
     "SearchHit",
+    "Totals",
     "overview",
     "page",
     "search",
 ]
 
-# Pages list at most this many mentions / search hits, and say so when there are more.
-MENTION_LIMIT = 500
-SEARCH_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class Link:
-    """A resource and the text to show for it."""
-
-    iri: URIRef
-    label: str
-
-
-@dataclass(frozen=True)
-class Overview:
-    """Counts for the landing page, and the latest meetings (newest first)."""
-
-    meetings: int
-    people: int
-    organisations: int
-    mentions: int
-    recent: tuple[tuple[Link, str], ...]
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """A resource whose name matched, with its types."""
-
-    iri: URIRef
-    label: str
-    types: tuple[URIRef, ...]
+# Pages list at most this many mentions (affiliations, items) per page.
+MENTION_LIMIT = LIST_LIMIT
 
 
 @dataclass(frozen=True)
@@ -152,6 +138,17 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Totals:
+    """How many affiliations, agenda items and mentions an entity has in all, and how
+    many meetings mention it (a page shows LIST_LIMIT of each list)."""
+
+    affiliations: int
+    items: int
+    mentions: int
+    meetings: int
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything a resource's HTML page needs: its description, and the extra
     read model of its kind (``meeting`` for meetings; affiliations, items,
@@ -165,6 +162,16 @@ class Page:
     mentions: tuple[MentionRef, ...] = ()
     mentions_truncated: bool = False
     chart: tuple[Bar, ...] = field(default_factory=tuple)
+    number: int = 1
+    limit: int = LIST_LIMIT
+    totals: Totals = field(default_factory=lambda: Totals(0, 0, 0, 0))
+
+    @property
+    def pages(self) -> int:
+        """How many pages the longest list fills (at least 1)."""
+        t = self.totals
+        longest = max(t.affiliations, t.items, t.mentions)
+        return max(1, -(-longest // self.limit))
 
 
 def _s(node: Node | None) -> str:
@@ -190,71 +197,35 @@ def _natural(number: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (1 << 30, p) for p in re.split(r"[.]", number))
 
 
-def overview(query: Querier) -> Overview:
-    """Counts of meetings, people, organisations and mentions, and ten latest meetings."""
-    counts: dict[str, int] = {}
-    for name, cls in (
-        ("meetings", EKG.Meeting),
-        ("people", URIRef("http://schema.org/Person")),
-        ("organisations", URIRef("http://www.w3.org/ns/org#Organization")),
-        ("mentions", EKG.Mention),
-    ):
-        rows = query(
-            "SELECT ?c (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a ?c } GROUP BY ?c",
-            bindings={"c": cls},
-        ).rows()
-        counts[name] = next((_int(n) or 0 for _c, n in rows), 0)
-    recent = query(
-        "SELECT DISTINCT ?m ?name ?date WHERE { ?m a ekg:Meeting ; schema:name ?name ; "
-        "dcterms:date ?date } ORDER BY DESC(?date) ?name LIMIT 10"
-    ).rows()
-    meetings = tuple(
-        (Link(m, _s(name)), _s(date)) for m, name, date in recent if isinstance(m, URIRef)
-    )
-    return Overview(recent=meetings, **counts)
-
-
-def search(query: Querier, text: str) -> tuple[list[SearchHit], bool]:
-    """Resources whose schema:name or rdfs:label contains ``text`` (any case), with a
-    flag set when there were more than ``SEARCH_LIMIT``. ``text`` is bound as a
-    literal, never written into the query."""
-    rows = query(
-        "SELECT ?q ?r (SAMPLE(?l) AS ?label) (GROUP_CONCAT(DISTINCT STR(?t); separator=' ') "
-        "AS ?types) WHERE { ?r schema:name|rdfs:label ?l . "
-        "FILTER(isIRI(?r) && CONTAINS(LCASE(STR(?l)), LCASE(STR(?q)))) OPTIONAL { ?r a ?t } } "
-        f"GROUP BY ?q ?r ORDER BY LCASE(STR(?label)) ?r LIMIT {SEARCH_LIMIT + 1}",
-        bindings={"q": RdfLiteral(text)},
-    ).rows()
-    hits = [
-        SearchHit(r, _s(label), tuple(URIRef(t) for t in _s(types).split()))
-        for _q, r, label, types in rows
-        if isinstance(r, URIRef)
-    ]
-    return hits[:SEARCH_LIMIT], len(hits) > SEARCH_LIMIT
+_GRAPH_OF = "SELECT ?m ?g WHERE { GRAPH ?g { ?m a ekg:Meeting } } LIMIT 1"
 
 
 def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
+    # Everything a meeting page shows is in the meeting's own graph: with ?g bound
+    # every pattern below is an index read of that one graph, never of the store.
+    g = next((g for _m, g in query(_GRAPH_OF, bindings={"m": iri}).rows()), None)
+    at: dict[str, Node] = {"m": iri, "g": g if isinstance(g, URIRef) else iri}
     speakers: dict[URIRef, list[Link]] = {}
     about: dict[URIRef, list[Link]] = {}
     for pred, store in (("schema:performer", speakers), ("schema:about", about)):
         rows = query(
-            "SELECT ?m ?i ?x ?name WHERE { ?i schema:superEvent+ ?m ; "
-            f"{pred} ?x . OPTIONAL {{ ?x schema:name ?name }} }} ORDER BY ?name ?x",
-            bindings={"m": iri},
+            f"SELECT ?m ?g ?i ?x ?name WHERE {{ GRAPH ?g {{ ?i {pred} ?x . ?i a ekg:AgendaItem }} "
+            "LATERAL { OPTIONAL { SELECT ?x ?name WHERE { ?x schema:name ?name } LIMIT 1 } } }",
+            bindings=at,
         ).rows()
-        for _m, i, x, name in rows:
+        for _m, _g, i, x, name in sorted(rows, key=lambda r: (_s(r[4]), _s(r[3]))):
             if isinstance(i, URIRef) and isinstance(x, URIRef):
                 store.setdefault(i, []).append(Link(x, _s(name) or str(x)))
     rows = query(
-        "SELECT ?m ?i ?parent ?num ?name ?start ?end ?dur ?line WHERE { "
-        "?i a ekg:AgendaItem ; schema:superEvent+ ?m ; schema:superEvent ?parent ; "
+        "SELECT ?m ?g ?i ?parent ?num ?name ?start ?end ?dur ?line WHERE { GRAPH ?g { "
+        "?i a ekg:AgendaItem ; schema:superEvent ?parent ; "
         "ekg:itemNumber ?num ; schema:name ?name . "
         "OPTIONAL { ?i schema:startDate ?start } OPTIONAL { ?i schema:endDate ?end } "
-        "OPTIONAL { ?i schema:duration ?dur } OPTIONAL { ?i ekg:line ?line } }",
-        bindings={"m": iri},
+        "OPTIONAL { ?i schema:duration ?dur } OPTIONAL { ?i ekg:line ?line } } }",
+        bindings=at,
     ).rows()
     flat: dict[URIRef, tuple[URIRef, AgendaNode]] = {}
-    for _m, i, parent, num, name, start, end, dur, line in rows:
+    for _m, _g, i, parent, num, name, start, end, dur, line in rows:
         if not isinstance(i, URIRef) or not isinstance(parent, URIRef):
             continue
         node = AgendaNode(
@@ -281,17 +252,18 @@ def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
     highlights: list[Highlight] = []
     if isinstance(minutes, URIRef):
         texts = query(
-            "SELECT ?doc ?text WHERE { ?doc schema:text ?text }", bindings={"doc": minutes}
+            "SELECT ?doc ?g ?text WHERE { GRAPH ?g { ?doc schema:text ?text } }",
+            bindings={"doc": minutes, "g": at["g"]},
         )
-        text = next((_s(t) for _doc, t in texts.rows()), "")
+        text = next((_s(t) for _doc, _g, t in texts.rows()), "")
         marks = query(
-            "SELECT DISTINCT ?doc ?men ?start ?end ?body ?name WHERE { "
-            "?men oa:hasTarget ?t ; oa:hasBody ?body . ?t oa:hasSource ?doc ; "
-            "oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end . "
-            "OPTIONAL { ?body schema:name ?name } } ORDER BY ?start ?end",
-            bindings={"doc": minutes},
+            "SELECT DISTINCT ?doc ?g ?men ?start ?end ?body ?name WHERE { GRAPH ?g { "
+            "?t oa:hasSource ?doc . ?men oa:hasTarget ?t ; oa:hasBody ?body . "
+            "?t oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end . "
+            "OPTIONAL { ?body schema:name ?name } } } ORDER BY ?start ?end",
+            bindings={"doc": minutes, "g": at["g"]},
         )
-        for _doc, men, start, end, body, name in marks.rows():
+        for _doc, _g, men, start, end, body, name in marks.rows():
             s, e = _int(start), _int(end)
             if isinstance(men, URIRef) and isinstance(body, URIRef) and s is not None and e:
                 highlights.append(Highlight(s, e, men, Link(body, _s(name) or str(body))))
@@ -306,101 +278,58 @@ def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
     )
 
 
-def _affiliations(query: Querier, iri: URIRef) -> tuple[Affiliation, ...]:
-    rows = query(
-        "SELECT DISTINCT ?x ?ms ?p ?pn ?o ?on ?as ?m ?mn ?date ?line WHERE { "
-        "?ms a org:Membership ; org:member ?p ; org:organization ?o ; ekg:statedAt ?m . "
-        "FILTER(?p = ?x || ?o = ?x) "
-        "OPTIONAL { ?ms ekg:statedAs ?as } OPTIONAL { ?ms ekg:line ?line } "
-        "OPTIONAL { ?p schema:name ?pn } OPTIONAL { ?o schema:name ?on } "
-        "OPTIONAL { ?m schema:name ?mn } OPTIONAL { ?m dcterms:date ?date } } "
-        "ORDER BY ?date ?pn ?on",
-        bindings={"x": iri},
-    ).rows()
+def _affiliations(rows: list[Row]) -> tuple[Affiliation, ...]:
     found = []
-    for _x, ms, p, pn, o, on, stated, m, mn, date, line in rows:
-        if isinstance(ms, URIRef) and isinstance(p, URIRef) and isinstance(o, URIRef):
-            assert isinstance(m, URIRef)
-            found.append(
-                Affiliation(
-                    ms,
-                    Link(p, _s(pn) or str(p)),
-                    Link(o, _s(on) or str(o)),
-                    _s(stated),
-                    Link(m, _s(mn) or str(m)),
-                    _s(date),
-                    _int(line),
-                )
+    for ms, p, pn, o, on, stated, m, mn, date, line in rows:
+        if (
+            isinstance(ms, URIRef)
+            and isinstance(p, URIRef)
+            and isinstance(o, URIRef)
+            and isinstance(m, URIRef)
+        ):
+            person, org, meeting = (
+                Link(p, _s(pn) or str(p)),
+                Link(o, _s(on) or str(o)),
+                Link(m, _s(mn) or str(m)),
             )
+            found.append(Affiliation(ms, person, org, _s(stated), meeting, _s(date), _int(line)))
     return tuple(found)
 
 
-def _items(query: Querier, iri: URIRef) -> tuple[ItemRef, ...]:
-    rows = query(
-        "SELECT DISTINCT ?x ?role ?i ?num ?name ?m ?mn ?date ?line WHERE { "
-        "{ ?i schema:performer ?x BIND('speaker' AS ?role) } UNION "
-        "{ ?i schema:about ?x BIND('topic' AS ?role) } "
-        "?i a ekg:AgendaItem ; schema:superEvent+ ?m . ?m a ekg:Meeting . "
-        "OPTIONAL { ?i ekg:itemNumber ?num } OPTIONAL { ?i schema:name ?name } "
-        "OPTIONAL { ?i ekg:line ?line } OPTIONAL { ?m schema:name ?mn } "
-        "OPTIONAL { ?m dcterms:date ?date } } ORDER BY ?date ?line",
-        bindings={"x": iri},
-    ).rows()
+def _items(rows: list[Row]) -> tuple[ItemRef, ...]:
     return tuple(
         ItemRef(i, _s(num), _s(name), _s(role), Link(m, _s(mn) or str(m)), _s(date), _int(line))
-        for _x, role, i, num, name, m, mn, date, line in rows
+        for role, i, num, name, m, mn, date, line in rows
         if isinstance(i, URIRef) and isinstance(m, URIRef)
     )
 
 
-_MENTIONS = (
-    "?men oa:hasBody ?x ; oa:hasTarget ?t . ?t oa:hasSource ?doc . ?doc schema:about ?m . "
-    "OPTIONAL { ?m schema:name ?mn } OPTIONAL { ?m dcterms:date ?date } "
-)
-
-
-def _mentions(query: Querier, iri: URIRef) -> tuple[list[MentionRef], list[Bar]]:
-    rows = query(
-        "SELECT DISTINCT ?x ?men ?m ?mn ?date ?line ?exact ?pre ?suf WHERE { "
-        + _MENTIONS
-        + "OPTIONAL { ?men ekg:line ?line } OPTIONAL { ?t oa:hasSelector ?q . "
-        "?q oa:exact ?exact OPTIONAL { ?q oa:prefix ?pre } OPTIONAL { ?q oa:suffix ?suf } } } "
-        f"ORDER BY ?date ?m ?line ?men LIMIT {MENTION_LIMIT + 1}",
-        bindings={"x": iri},
-    ).rows()
-    mentions = [
+def _mentions(rows: list[Row]) -> tuple[MentionRef, ...]:
+    return tuple(
         MentionRef(
-            men,
-            Link(m, _s(mn) or str(m)),
-            _s(date),
-            _int(line),
-            _s(exact),
-            _s(pre),
-            _s(suf),
+            men, Link(m, _s(mn) or str(m)), _s(date), _int(line), _s(exact), _s(pre), _s(suf)
         )
-        for _x, men, m, mn, date, line, exact, pre, suf in rows
+        for men, m, mn, date, line, exact, pre, suf in rows
         if isinstance(men, URIRef) and isinstance(m, URIRef)
-    ]
-    counts = query(
-        "SELECT ?x ?m (SAMPLE(?mn) AS ?name) (SAMPLE(?date) AS ?d) "
-        "(COUNT(DISTINCT ?men) AS ?n) WHERE { " + _MENTIONS + "} GROUP BY ?x ?m ORDER BY ?d ?m",
-        bindings={"x": iri},
-    ).rows()
-    bars = [
+    )
+
+
+def _bars(rows: list[Row]) -> tuple[Bar, ...]:
+    return tuple(
         Bar(Link(m, _s(name) or str(m)), _s(d), _int(n) or 0)
-        for _x, m, name, d, n in counts
+        for m, name, d, n in rows
         if isinstance(m, URIRef)
-    ]
-    return mentions, bars
+    )
 
 
-def page(query: Querier, minter: Minter, iri: str) -> Page | None:
+def page(query: Querier, minter: Minter, iri: str, number: int = 1) -> Page | None:
     """The read model of the HTML page of ``iri``, or None if the store does not know it.
 
     Meetings get their agenda tree and highlighted minutes; the entities the
     minutes name (people, organisations, work packages, events...) their
-    affiliations, agenda items, mentions and mentions per meeting; anything else
-    just its description.
+    affiliations, agenda items and mentions, LIST_LIMIT of each on page ``number``
+    (1 = the newest), with their totals, and mentions per meeting for the
+    CHART_LIMIT latest meetings; anything else just its description.
     """
     d = describe(query, iri)
     if d is None:
@@ -411,13 +340,20 @@ def page(query: Querier, minter: Minter, iri: str) -> Page | None:
     ref = minter.ref_of(iri)
     if ref is None:
         return Page(d, "resource")
-    mentions, bars = _mentions(query, node)
+    limit = listings.LIST_LIMIT  # read here, so that tests can page through a few
+    offset = (max(1, number) - 1) * limit
+    mentions, mention_total, meetings = read_list(query, MENTIONS, node, offset, limit)
+    items, item_total, _ = read_list(query, ITEMS, node, offset, limit)
+    affiliations, affiliation_total, _ = read_list(query, AFFILIATIONS, node, offset, limit)
     return Page(
         d,
         ref.kind.value,
-        affiliations=_affiliations(query, node),
-        items=_items(query, node),
-        mentions=tuple(mentions[:MENTION_LIMIT]),
-        mentions_truncated=len(mentions) > MENTION_LIMIT,
-        chart=tuple(bars),
+        affiliations=_affiliations(affiliations),
+        items=_items(items),
+        mentions=_mentions(mentions),
+        mentions_truncated=mention_total > limit,
+        chart=_bars(chart_rows(query, node)) if meetings else (),
+        number=max(1, number),
+        limit=limit,
+        totals=Totals(affiliation_total, item_total, mention_total, meetings),
     )

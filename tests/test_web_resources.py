@@ -14,11 +14,15 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from escape_kg import describe as describe_module
+from escape_kg import finding, listings
 from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings
+from escape_kg.errors import QueryTimeoutError
 from escape_kg.rdf.namespaces import EKG, OA, ORG, SCHEMA
 from escape_kg.views import Bar, Highlight, Link
+from escape_kg.web import resources as resources_module
 from escape_kg.web.app import create_app
+from escape_kg.web.budget import PageBudget
 from escape_kg.web.render import Linker, chart, minutes_lines
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "escape-tc-minutes.txt"
@@ -26,6 +30,7 @@ BASE = "https://w3id.org/escape-kg/id/"
 MEETING = "meeting/2021-09-08-technical-coordination-meeting"
 JULIE = URIRef(BASE + "person/julie-chaudan")
 ITEM1 = URIRef(f"{BASE}{MEETING}/item/1")
+CERN = URIRef(BASE + "org/cern")
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 RDF_FORMATS = {
     "text/turtle": "turtle",
@@ -444,3 +449,97 @@ def test_org_membership_resolves(client: TestClient) -> None:
     g = Graph().parse(data=client.get(path).content, format="turtle")
     membership = URIRef(f"{BASE}{MEETING}/membership/julie-chaudan/lapp")
     assert (membership, ORG.member, JULIE) in g
+
+
+# -- bounded pages: lists in pages, search pages, a time budget ------------------------
+
+
+def _hrefs(page: str, cls: str) -> list[str]:
+    """The href of every <a class="{cls}"> of a page."""
+    return [a.get("href") or "" for tag, a in _tags(page) if tag == "a" and a.get("class") == cls]
+
+
+def test_entity_lists_are_paged_and_every_row_is_reachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kg = _kg()
+    client = TestClient(create_app(kg))
+    monkeypatch.setattr(listings, "LIST_LIMIT", 1)
+    rows = kg.store.query(
+        "SELECT ?x ?m WHERE { ?m <http://www.w3.org/ns/oa#hasBody> ?x }",
+        substitutions={"x": CERN},
+    ).rows()
+    expected = {f"/id/{str(m)[len(BASE) :]}" for _x, m in rows}
+    assert len(expected) > 1  # so that the list needs more than one page
+    seen: list[str] = []
+    url: str | None = "/id/org/cern"
+    while url is not None:
+        page = client.get(url, headers=BROWSER).text
+        found = [h for h in _hrefs(page, "small") if "/mention/" in h]
+        assert len(found) == 1
+        seen += found
+        nexts = [a.get("href") for t, a in _tags(page) if t == "a" and a.get("rel") == "next"]
+        mention_next = [h for h in nexts if h and h.endswith("#mentions")]
+        url = mention_next[0].split("#")[0] if mention_next else None
+    assert sorted(seen) == sorted(expected)  # each mention once, none left out
+    first = client.get("/id/org/cern", headers=BROWSER).text
+    assert f"Mentions 1–1 of {len(expected)}, newest first." in first
+
+
+def test_a_page_past_the_end_says_where_the_rows_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = TestClient(create_app(_kg()))
+    monkeypatch.setattr(listings, "LIST_LIMIT", 1)
+    page = client.get("/id/org/cern?page=999", headers=BROWSER)
+    assert page.status_code == 200
+    assert "mentions are on earlier pages" in page.text
+    assert client.get("/id/org/cern?page=abc", headers=BROWSER).status_code == 200
+
+
+def _hits(page: str) -> set[str]:
+    """The resources a search page lists (its table also links to their types)."""
+    rows = page.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in page else ""
+    links = {a.get("href") or "" for t, a in _tags(rows) if t == "a"}
+    return {h for h in links if h.startswith("/id/")}
+
+
+def test_search_pages_do_not_overlap_and_cover_every_hit(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(finding, "SEARCH_LIMIT", 10_000)
+    everything = _hits(client.get("/search?q=a").text)
+    assert len(everything) > 60
+    monkeypatch.setattr(finding, "SEARCH_LIMIT", 20)
+    pages: list[set[str]] = []
+    for number in range(1, len(everything)):
+        page = client.get(f"/search?q=a&page={number}").text
+        pages.append(_hits(page))
+        if 'rel="next"' not in page:
+            break
+    assert all(0 < len(p) <= 20 for p in pages)
+    assert sum(len(p) for p in pages) == len(everything)  # no hit on two pages...
+    assert set().union(*pages) == everything  # ...and none left out
+
+
+def test_a_page_budget_refuses_queries_once_spent() -> None:
+    now = [0.0]
+    calls: list[str] = []
+
+    def run(sparql: str, **_: object) -> object:
+        calls.append(sparql)
+        return None
+
+    budget = PageBudget(run, 2.0, clock=lambda: now[0])  # type: ignore[arg-type]
+    budget("ASK {}")
+    now[0] = 2.5
+    with pytest.raises(QueryTimeoutError, match="longer than 2 s"):
+        budget("ASK {}")
+    assert calls == ["ASK {}"]
+
+
+def test_a_page_over_its_time_budget_answers_503(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resources_module, "PAGE_SECONDS", 1e-9)
+    r = client.get("/id/person/julie-chaudan", headers={"accept": "application/json"})
+    assert r.status_code == 503
+    assert "longer than" in r.text

@@ -25,12 +25,14 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from starlette.responses import Response
 
+from escape_kg import finding, views
 from escape_kg.api import KnowledgeGraph
-from escape_kg.describe import INCOMING_LIMIT, Description
+from escape_kg.describe import INCOMING_LIMIT, Description, describe
 from escape_kg.model import Kind
 from escape_kg.rdf.namespaces import EKG, ORG, SCHEMA
 from escape_kg.registry import DUMPS
-from escape_kg.views import MENTION_LIMIT, Page
+from escape_kg.views import CHART_LIMIT, Overview, Page
+from escape_kg.web.budget import PageBudget
 from escape_kg.web.errors import WebError, error_response
 from escape_kg.web.negotiation import GRAPH_MEDIA, HTML, choose
 from escape_kg.web.render import ID_PREFIX, Linker, chart, minutes_lines, render
@@ -40,6 +42,9 @@ __all__ = ["DEFAULT_LICENSE", "RDF_SUFFIXES", "resources_router"]
 # Pages and Link headers name the licence in Settings; this one when it is empty.
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 HTML_MEDIA = "text/html; charset=utf-8"
+# A resource page stops at its next query after this long (or the SPARQL time limit,
+# when shorter): measured pages take well under a second at 2,000 meetings.
+PAGE_SECONDS = 5.0
 # Suffix -> format name (negotiation.GRAPH_MEDIA) or "html".
 RDF_SUFFIXES: dict[str, str] = {
     ".ttl": "turtle",
@@ -122,6 +127,14 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
     def absolute(request: Request, path: str) -> str:
         return f"{str(request.base_url).rstrip('/')}{path}"
 
+    overview_cache: dict[str, Overview] = {}
+    jsonld_cache: dict[tuple[str, str], str] = {}
+
+    def budget() -> PageBudget:
+        # The page's queries run here, not in the query workers: the budget stops a
+        # page that has used up the SPARQL time limit at its next query.
+        return PageBudget(kg.query, min(PAGE_SECONDS, settings.query_timeout or PAGE_SECONDS))
+
     def context(request: Request, **values: object) -> dict[str, object]:
         ln = linker(request)
         return {"root": ln.root, "link": ln, "license": license_url, **values}
@@ -130,9 +143,24 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
 
     @router.api_route("/", methods=["GET", "HEAD"], response_model=None, name="landing")
     def landing(request: Request) -> Response:
-        info = kg.overview()
+        # The counts read every meeting's and mention's type (a few hundred ms at 2,000
+        # meetings): computed once per state of the data, as the response cache does.
+        tag = kg.data_version.tag
+        info = overview_cache.get(tag)
+        if info is None:
+            info = finding.overview(budget())
+            overview_cache.clear()
+            overview_cache[tag] = info
         home = absolute(request, "/")
-        jsonld = _script_json(dataset_jsonld(home)) if dataset_jsonld else None
+        # The Dataset's statistics read the whole store (20 s at 2,000 meetings the
+        # first time, a second after): kept, like the counts, until the data changes.
+        jsonld = None
+        if dataset_jsonld is not None:
+            jsonld = jsonld_cache.get((tag, home))
+            if jsonld is None:
+                jsonld = _script_json(dataset_jsonld(home))
+                jsonld_cache.clear()
+                jsonld_cache[(tag, home)] = jsonld
         # The same public URLs as the JSON-LD and /catalog (ESCAPE_KG_PUBLIC_URL when set),
         # so a harvester behind a proxy is not sent to the server's internal address.
         urls = kg.registry_urls(home)
@@ -149,10 +177,13 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
         return _respond(request, page, HTML_MEDIA, {"Link": _link_header(links)})
 
     @router.api_route("/search", methods=["GET", "HEAD"], response_model=None, name="search")
-    def search(request: Request, q: str = "") -> Response:
+    def search(request: Request, q: str = "", page: int = 1) -> Response:
         text = q.strip()[:200]
-        hits, more = kg.search(text) if text else ([], False)
-        page = render("search.html", **context(request, q=text, hits=hits, more=more))
+        number = min(max(1, page), 10_000)
+        hits, more = finding.search(budget(), text, number) if text else ([], False)
+        values = context(request, q=text, hits=hits, more=more, number=number)
+        page_html = render("search.html", **values)
+        return _respond(request, page_html, HTML_MEDIA)
         return _respond(request, page, HTML_MEDIA)
 
     @router.api_route("/assets/site.css", methods=["GET", "HEAD"], response_model=None)
@@ -195,9 +226,10 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
     def resolve(request: Request, iri_prefix: str, rest: str) -> Response:
         rest = quote(rest, safe="/-._~")  # minted IRIs percent-encode like this
         iri, fmt = iri_prefix + rest, None
+        query = budget()
         for suffix, name in RDF_SUFFIXES.items():
             # A key may itself end like a suffix ("D5.3" does not, but check first).
-            if rest.endswith(suffix) and kg.describe(iri) is None:
+            if rest.endswith(suffix) and describe(query, iri) is None:
                 iri, fmt = iri_prefix + rest[: -len(suffix)], name
                 break
         chosen = fmt or choose(request.headers.get("accept"), _OFFERS)
@@ -206,10 +238,11 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
         ln = linker(request)
         doc = ln.href(iri)
         if chosen == "html":
-            page = kg.page(iri)
+            number = _page_number(request)
+            page = views.page(query, kg.minter, iri, number)
             description = page.description if page else None
         else:
-            page, description = None, kg.describe(iri)
+            page, description = None, describe(query, iri)
         if description is None:
             return _not_found(request, iri, rest, ln, license_url)
         links = _signposts(request, description, doc, license_url, absolute)
@@ -236,6 +269,12 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
             url_prefix + "{rest:path}", resource, methods=["GET", "HEAD"], response_model=None
         )
     return router
+
+
+def _page_number(request: Request) -> int:
+    """?page=N of an entity page (1 when absent or not a positive number)."""
+    raw = request.query_params.get("page", "1")
+    return min(int(raw), 100_000) if raw.isdigit() and int(raw) > 0 else 1
 
 
 @cache
@@ -313,7 +352,8 @@ def _resource_page(request: Request, page: Page, ln: Linker, ctx: dict[str, obje
         "parts": parts,
         "incoming": incoming,
         "incoming_limit": INCOMING_LIMIT,
-        "mention_limit": MENTION_LIMIT,
+        "chart_limit": CHART_LIMIT,
+        "pager_info": _pager(page, ln.href(d.iri)),
         "graphs": [ln.show(g) for g in d.graphs],
         "lines": minutes_lines(meeting.text, meeting.highlights, ln) if meeting else [],
         "chart": chart(page.chart, ln),
@@ -327,6 +367,21 @@ def _resource_page(request: Request, page: Page, ln: Linker, ctx: dict[str, obje
         page.kind, "entity.html"
     )
     return render(template, **values)
+
+
+def _pager(page: Page, href: str) -> dict[str, object]:
+    """Where the lists of an entity page start and end on this page, and the links to
+    the previous and next pages (None at either end)."""
+    first = (page.number - 1) * page.limit
+    return {
+        "limit": page.limit,
+        "number": page.number,
+        "pages": page.pages,
+        "first": first + 1,
+        "last": first + page.limit,
+        "previous": f"{href}?page={page.number - 1}" if page.number > 1 else None,
+        "next": f"{href}?page={page.number + 1}" if page.number < page.pages else None,
+    }
 
 
 def _ontology_terms(graph: Graph) -> dict[str, object]:
