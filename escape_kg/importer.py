@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +56,14 @@ CALENDAR = "text/calendar"
 # Below this many files the workers' start-up (imports, lexicon, shapes) costs
 # more than the overlap saves.
 PARALLEL_MIN_FILES = 32
+
+# Files handed to each worker ahead of the one being stored: enough that no
+# worker waits for the next file, few enough that memory does not depend on
+# how many files a run has.
+IN_FLIGHT_PER_WORKER = 4
+
+# Documents stored between two flushes of the store's write buffers.
+FLUSH_EVERY = 32
 
 
 @dataclass(frozen=True)
@@ -245,13 +256,23 @@ def _prepare_all(
     # be running threads (a progress bar, a server).
     context = multiprocessing.get_context("forkserver")
     with context.Pool(workers, initializer=_start_worker, initargs=(pipeline,)) as pool:
-        jobs = [(str(path), date) for path in paths]
-        # In order, a few files per message: results stay in input order and
-        # the pipes are not the bottleneck.
-        for path, result in zip(
-            paths, pool.imap(_prepare_in_worker, jobs, chunksize=4), strict=True
-        ):
-            yield path, result
+        # A bounded window of files in flight, taken in input order: Pool.imap
+        # would queue every file at once and keep each finished document until
+        # this process has stored it, so when storing falls behind building,
+        # memory would grow with the number of files.
+        window = workers * IN_FLIGHT_PER_WORKER
+        pending: deque[tuple[Path, AsyncResult[Prepared | InputError]]] = deque()
+        ahead = iter(paths)
+        for path in islice(ahead, window):
+            pending.append((path, pool.apply_async(_prepare_in_worker, ((str(path), date),))))
+        while pending:
+            path, result = pending.popleft()
+            prepared = result.get()
+            following = next(ahead, None)
+            if following is not None:
+                job = ((str(following), date),)
+                pending.append((following, pool.apply_async(_prepare_in_worker, job)))
+            yield path, prepared
 
 
 def default_workers() -> int:
@@ -277,11 +298,19 @@ def import_files(
     """
     paths = list(paths)
     outcomes = []
+    written = 0
     for path, result in _prepare_all(pipeline, paths, date, workers or default_workers()):
         if isinstance(result, InputError):
             outcome = ImportOutcome(str(path), "failed", error=result)
         else:
             outcome = store_prepared(store, result, force=force)
+        if outcome.status in {"imported", "forced"}:
+            written += 1
+            # The embedded store keeps writes in memory until a flush, and its
+            # own background flushing falls behind a long import: without this
+            # its memory grows by megabytes per document.
+            if written % FLUSH_EVERY == 0:
+                store.flush()
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)

@@ -193,21 +193,93 @@ def _apply(line: str, hits: list[_Hit], counts: dict[str, int]) -> str:
     return "".join(out)
 
 
-def _echo_pattern(values: set[str]) -> re.Pattern[str] | None:
-    # A meeting id or passcode found once is also removed where it recurs
-    # unlabelled, spaced or not ("954 2955 6769" / "95429556769"). Values under
-    # six characters are left alone: they would hit years and counts.
-    alternatives = []
-    for value in sorted(values, key=len, reverse=True):
-        if len(value) < 6:
-            continue
-        if value.isdigit():
-            alternatives.append("[ \u00a0\u202f-]?".join(re.escape(ch) for ch in value))
-        else:
-            alternatives.append(re.escape(value))
-    if not alternatives:
-        return None
-    return re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])")
+# Characters that may sit between the digits of an id quoted again ("954 2955 6769").
+_ECHO_SEPARATORS = frozenset(" \u00a0\u202f-")
+_WORD = re.compile(r"\w")
+
+
+class _Echoes:
+    """Finds where remembered meeting ids or passcodes recur in a line.
+
+    A meeting id or passcode found once is also removed where it recurs
+    unlabelled, spaced or not ("954 2955 6769" / "95429556769"). Values under
+    six characters are left alone: they would hit years and counts. A value of
+    digits matches its digits with at most one separator between two of them;
+    any other value matches as written. Either must stand alone (no letter,
+    digit or underscore just before or after it); where several values match
+    at one place the longest wins, and the search goes on after it.
+
+    One pattern per remembered value, joined into one regular expression,
+    took seconds to compile for thousands of distinct ids; this looks values
+    up in sets instead, so the time grows with the text, not with the values.
+    """
+
+    def __init__(self, values: set[str]) -> None:
+        kept = [value for value in values if len(value) >= 6]
+        self.digits = frozenset(value for value in kept if value.isdigit())
+        self.max_digits = max(map(len, self.digits), default=0)
+        literal: dict[int, set[str]] = {}
+        for value in kept:
+            if not value.isdigit():
+                literal.setdefault(len(value), set()).add(value)
+        # Longest first: the longest value that matches at a place wins there.
+        self.literal = sorted(literal.items(), reverse=True)
+        firsts = {value[0] for value in kept}
+        self.start = (
+            re.compile("(?<!\\w)[" + "".join(re.escape(ch) for ch in sorted(firsts)) + "]")
+            if firsts
+            else None
+        )
+
+    def _digits_at(self, line: str, at: int) -> int:
+        """End of the longest remembered id spelled from ``at`` that stands alone, or -1."""
+        if not line[at].isdigit():
+            return -1
+        best = -1
+        digits: list[str] = []
+        index = at
+        size = len(line)
+        while len(digits) < self.max_digits:
+            digits.append(line[index])
+            end = index + 1
+            standalone = end >= size or not _WORD.match(line, end)
+            if standalone and len(digits) >= 6 and "".join(digits) in self.digits:
+                best = end
+            if end < size and line[end].isdigit():
+                index = end
+            elif end + 1 < size and line[end] in _ECHO_SEPARATORS and line[end + 1].isdigit():
+                index = end + 1
+            else:
+                break
+        return best
+
+    def _literal_at(self, line: str, at: int) -> int:
+        """End of the longest remembered non-digit value at ``at`` that stands alone, or -1."""
+        for size, values in self.literal:
+            end = at + size
+            if line[at:end] in values and (end >= len(line) or not _WORD.match(line, end)):
+                return end
+        return -1
+
+    def spans(self, line: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of each recurrence in ``line``, left to right, not overlapping."""
+        if self.start is None:
+            return
+        at = 0
+        while (match := self.start.search(line, at)) is not None:
+            start = match.start()
+            by_digits = self._digits_at(line, start) if self.digits else -1
+            by_literal = self._literal_at(line, start) if self.literal else -1
+            if by_digits < 0 and by_literal < 0:
+                at = start + 1
+                continue
+            end = by_digits if by_literal < 0 else by_literal
+            if by_digits >= 0 and by_literal >= 0:
+                # The longer value wins; an id's separators are not part of its length.
+                spelled = sum(1 for ch in line[start:by_digits] if ch.isdigit())
+                end = by_digits if spelled >= by_literal - start else by_literal
+            yield start, end
+            at = end
 
 
 def redact_text(text: str) -> tuple[str, dict[str, int]]:
@@ -261,11 +333,11 @@ def _remember(line: str, chosen: list[_Hit], found: dict[str, set[str]]) -> None
 
 def _remove_echoes(lines: list[str], found: dict[str, set[str]], counts: dict[str, int]) -> None:
     for kind, values in found.items():
-        pattern = _echo_pattern(values)
-        if pattern is None:
+        echoes = _Echoes(values)
+        if echoes.start is None:
             continue
         for index, line in enumerate(lines):
-            hits = [(m.start(), m.end(), kind) for m in pattern.finditer(line)]
+            hits = [(start, end, kind) for start, end in echoes.spans(line)]
             if hits:
                 lines[index] = _apply(line, hits, counts)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
-from functools import cache
 from typing import Any, Literal
 
 from rdflib import BNode, Graph, URIRef
@@ -115,7 +114,6 @@ class ValidationReport:
         }
 
 
-@cache
 def make_report(
     data: Graph,
     shapes: Graph,

@@ -6,6 +6,9 @@ import datetime as dt
 import pickle
 from pathlib import Path
 
+import pytest
+
+from escape_kg import importer
 from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings
 from escape_kg.errors import SourceError
@@ -66,3 +69,26 @@ def test_errors_keep_hint_path_and_line_through_pickling() -> None:
         3,
     )
     assert str(copy) == str(error)
+
+
+def test_a_long_import_flushes_the_store_as_it_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The embedded store holds unflushed writes in memory: a run that only
+    # flushed at the end would need memory for every document it stored.
+    monkeypatch.setattr(importer, "FLUSH_EVERY", 2)
+    paths = minutes_folder(tmp_path, 5)
+    kg = KnowledgeGraph.open(Settings(store=tmp_path / "store", import_workers=1))
+    flushes: list[int] = []
+    real_flush = kg.store.flush
+
+    def counting_flush() -> None:
+        flushes.append(len(stored(kg)))
+        real_flush()
+
+    monkeypatch.setattr(kg.store, "flush", counting_flush)
+    outcomes = kg.ingest_many(paths)
+    kg.close()
+    assert [o.status for o in outcomes].count("imported") == 5
+    # After the 2nd and the 4th stored documents, before the run was complete.
+    assert flushes[0] < flushes[1] < flushes[-1]

@@ -160,3 +160,47 @@ def test_indico_personal_tokens_in_links_are_redacted() -> None:
     assert "abcdEFGH" not in redacted and "00000000-1111-2222" not in redacted
     assert counts["join-link"] == 2
     assert "https://indico.example.org/event/123/timetable/?view=standard" in redacted
+
+
+def test_thousands_of_distinct_ids_are_all_removed_where_they_recur() -> None:
+    ids = [f"{8_100_000_000 + 7919 * n:011d}" for n in range(3000)]
+    labelled = "\n".join(f"Meeting ID: {i}" for i in ids)
+    spaced = "\n".join(f"see {i[:3]} {i[3:7]} {i[7:]} again" for i in ids)
+    bare = " ".join(reversed(ids))
+    redacted, counts = redact_text(f"{labelled}\n{spaced}\n{bare}\n")
+    assert not re.search(r"\d{4}", redacted)
+    assert counts["meeting-id"] == 3 * len(ids)
+    assert redacted.count("\n") == 2 * len(ids) + 1
+
+
+@given(
+    st.lists(st.text(alphabet="0123456789", min_size=7, max_size=12), min_size=1, max_size=40),
+    st.sampled_from([" ", "-", "\u00a0", ""]),
+)
+def test_each_remembered_id_recurs_redacted_however_it_is_spaced(
+    ids: list[str], separator: str
+) -> None:
+    text = "\n".join(f"Meeting ID: {i}" for i in ids) + "\nagain: "
+    text += ", ".join(separator.join(i) for i in ids)
+    redacted, counts = redact_text(text)
+    last = redacted.rsplit("\n", 1)[1]
+    assert not re.search(r"\d", last)
+    assert counts["meeting-id"] >= len(set(ids)) + 1
+
+
+def test_an_echo_must_stand_alone_and_the_longest_id_wins() -> None:
+    text = (
+        "Meeting ID: 1234567\nMeeting ID: 12345678\nx12345678 12345678_ 123456789 1 2 3 4 5 6 7 8"
+    )
+    redacted, counts = redact_text(text)
+    last = redacted.split("\n")[2]
+    assert last == "x12345678 12345678_ 123456789 [redacted meeting-id]"
+    assert counts["meeting-id"] == 3
+
+
+def test_a_passcode_with_letters_recurs_redacted_as_written_only() -> None:
+    redacted, counts = redact_text(
+        "Passcode: Ab12-xyz9\nuse Ab12-xyz9 or ab12-xyz9, not Ab12-xyz9z"
+    )
+    assert redacted.split("\n")[1] == "use [redacted passcode] or ab12-xyz9, not Ab12-xyz9z"
+    assert counts["passcode"] == 2
