@@ -36,8 +36,8 @@ from urllib.parse import urlencode
 from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings
 
-# A second set of values per query, realistic for the generated minutes (2019-2057,
-# weekly): a year of meetings, another work package, a service instead of an event...
+# A second set of values per query, realistic for the generated minutes (from 2019,
+# one a working day): a year of meetings, another work package, a service instead of an event...
 OTHER_VALUES: dict[str, dict[str, str]] = {
     "action-items": {"after": "2021-01-01", "before": "2021-12-31"},
     "co-mentions": {"entity": "service/rucio"},
