@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
-from rdflib.term import Node
 
 from escape_kg.describe import Querier
+from escape_kg.listings import int_of, text_of
 from escape_kg.rdf.namespaces import EKG
 
 __all__ = ["SEARCH_LIMIT", "Link", "Overview", "SearchHit", "overview", "search"]
@@ -45,19 +45,6 @@ class SearchHit:
     types: tuple[URIRef, ...]
 
 
-def _s(node: Node | None) -> str:
-    return "" if node is None else str(node)
-
-
-def _int(node: Node | None) -> int | None:
-    if isinstance(node, RdfLiteral):
-        try:
-            return int(node)
-        except ValueError:
-            return None
-    return None
-
-
 def overview(query: Querier) -> Overview:
     """Counts of meetings, people, organisations and mentions, and ten latest meetings."""
     counts: dict[str, int] = {}
@@ -74,16 +61,20 @@ def overview(query: Querier) -> Overview:
             f"SELECT ?c (COUNT({what}) AS ?n) WHERE {{ GRAPH ?g {{ ?r a ?c }} }} GROUP BY ?c",
             bindings={"c": cls},
         ).rows()
-        counts[name] = next((_int(n) or 0 for _c, n in rows), 0)
+        counts[name] = next((int_of(n) or 0 for _c, n in rows), 0)
     recent = query(
         "SELECT ?m ?name ?date WHERE { "
         "{ SELECT ?m ?g ?date WHERE { GRAPH ?g { ?m a ekg:Meeting } "
         "LATERAL { GRAPH ?g { ?m dcterms:date ?date } } } ORDER BY DESC(?date) LIMIT 10 } "
         "LATERAL { OPTIONAL { GRAPH ?g { ?m schema:name ?name } } } }"
     ).rows()
-    ordered = sorted(recent, key=lambda r: (_s(r[2]), [-ord(c) for c in _s(r[1])]), reverse=True)
+    ordered = sorted(
+        recent, key=lambda r: (text_of(r[2]), [-ord(c) for c in text_of(r[1])]), reverse=True
+    )
     meetings = tuple(
-        (Link(m, _s(name)), _s(date)) for m, name, date in ordered if isinstance(m, URIRef)
+        (Link(m, text_of(name)), text_of(date))
+        for m, name, date in ordered
+        if isinstance(m, URIRef)
     )
     return Overview(recent=meetings, **counts)
 
@@ -122,7 +113,7 @@ def search(query: Querier, text: str, number: int = 1) -> tuple[list[SearchHit],
     types: dict[URIRef, set[URIRef]] = {}
     for _q, r, label, t in rows:
         if isinstance(r, URIRef):
-            labels[r] = labels.get(r) or _s(label) or str(r)
+            labels[r] = labels.get(r) or text_of(label) or str(r)
             found = types.setdefault(r, set())
             if isinstance(t, URIRef):
                 found.add(t)

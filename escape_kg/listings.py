@@ -28,7 +28,9 @@ __all__ = [
     "Listing",
     "Row",
     "chart_rows",
+    "int_of",
     "read_list",
+    "text_of",
 ]
 
 # Rows per page of each list, and meetings in the chart (the most recent ones).
@@ -133,7 +135,7 @@ def read_list(
     number of meetings they are in. Raises QueryError if the store refuses a query."""
     total, meetings = 0, 0
     for _x, n, found in query(listing.count_query(), bindings={"x": iri}).rows():
-        total, meetings = _int(n) or 0, _int(found) or 0
+        total, meetings = int_of(n) or 0, int_of(found) or 0
     if total == 0 or offset >= total:
         return [], total, meetings
     rows = query(listing.page_query(offset, limit), bindings={"x": iri}).rows()
@@ -157,10 +159,16 @@ def chart_rows(query: Querier, iri: URIRef) -> list[Row]:
     return found
 
 
-def _int(node: Node | None) -> int | None:
+def int_of(node: Node | None) -> int | None:
+    """The integer a literal holds; None for anything else (a page shows no number)."""
     if isinstance(node, RdfLiteral):
         try:
             return int(node)
         except ValueError:
             return None
     return None
+
+
+def text_of(node: Node | None) -> str:
+    """The text of a term; "" for an unbound one."""
+    return "" if node is None else str(node)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from rdflib import Literal as RdfLiteral
 from rdflib import URIRef
 from rdflib.term import Node
 
@@ -20,7 +19,9 @@ from escape_kg.listings import (
     MENTIONS,
     Row,
     chart_rows,
+    int_of,
     read_list,
+    text_of,
 )
 from escape_kg.rdf.iris import Minter
 from escape_kg.rdf.namespaces import EKG
@@ -174,22 +175,9 @@ class Page:
         return max(1, -(-longest // self.limit))
 
 
-def _s(node: Node | None) -> str:
-    return "" if node is None else str(node)
-
-
-def _int(node: Node | None) -> int | None:
-    if isinstance(node, RdfLiteral):
-        try:
-            return int(node)
-        except ValueError:
-            return None
-    return None
-
-
 def _clock(node: Node | None) -> str | None:
     """ "10:05" from an xsd:dateTime; None for a bare date or nothing."""
-    text = _s(node)
+    text = text_of(node)
     return text[11:16] if len(text) >= 16 and text[10] == "T" else None
 
 
@@ -213,9 +201,9 @@ def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
             "LATERAL { OPTIONAL { SELECT ?x ?name WHERE { ?x schema:name ?name } LIMIT 1 } } }",
             bindings=at,
         ).rows()
-        for _m, _g, i, x, name in sorted(rows, key=lambda r: (_s(r[4]), _s(r[3]))):
+        for _m, _g, i, x, name in sorted(rows, key=lambda r: (text_of(r[4]), text_of(r[3]))):
             if isinstance(i, URIRef) and isinstance(x, URIRef):
-                store.setdefault(i, []).append(Link(x, _s(name) or str(x)))
+                store.setdefault(i, []).append(Link(x, text_of(name) or str(x)))
     rows = query(
         "SELECT ?m ?g ?i ?parent ?num ?name ?start ?end ?dur ?line WHERE { GRAPH ?g { "
         "?i a ekg:AgendaItem ; schema:superEvent ?parent ; "
@@ -230,12 +218,12 @@ def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
             continue
         node = AgendaNode(
             i,
-            _s(num),
-            _s(name),
+            text_of(num),
+            text_of(name),
             _clock(start),
             _clock(end),
-            _s(dur) or None,
-            _int(line),
+            text_of(dur) or None,
+            int_of(line),
             tuple(speakers.get(i, ())),
             tuple(about.get(i, ())),
         )
@@ -255,7 +243,7 @@ def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
             "SELECT ?doc ?g ?text WHERE { GRAPH ?g { ?doc schema:text ?text } }",
             bindings={"doc": minutes, "g": at["g"]},
         )
-        text = next((_s(t) for _doc, _g, t in texts.rows()), "")
+        text = next((text_of(t) for _doc, _g, t in texts.rows()), "")
         marks = query(
             "SELECT DISTINCT ?doc ?g ?men ?start ?end ?body ?name WHERE { GRAPH ?g { "
             "?t oa:hasSource ?doc . ?men oa:hasTarget ?t ; oa:hasBody ?body . "
@@ -264,9 +252,9 @@ def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
             bindings={"doc": minutes, "g": at["g"]},
         )
         for _doc, _g, men, start, end, body, name in marks.rows():
-            s, e = _int(start), _int(end)
+            s, e = int_of(start), int_of(end)
             if isinstance(men, URIRef) and isinstance(body, URIRef) and s is not None and e:
-                highlights.append(Highlight(s, e, men, Link(body, _s(name) or str(body))))
+                highlights.append(Highlight(s, e, men, Link(body, text_of(name) or str(body))))
     date = next((str(v) for v in d.values(URIRef("http://purl.org/dc/terms/date"))), None)
     return MeetingView(
         d.label(iri) or str(iri),
@@ -288,17 +276,27 @@ def _affiliations(rows: list[Row]) -> tuple[Affiliation, ...]:
             and isinstance(m, URIRef)
         ):
             person, org, meeting = (
-                Link(p, _s(pn) or str(p)),
-                Link(o, _s(on) or str(o)),
-                Link(m, _s(mn) or str(m)),
+                Link(p, text_of(pn) or str(p)),
+                Link(o, text_of(on) or str(o)),
+                Link(m, text_of(mn) or str(m)),
             )
-            found.append(Affiliation(ms, person, org, _s(stated), meeting, _s(date), _int(line)))
+            found.append(
+                Affiliation(ms, person, org, text_of(stated), meeting, text_of(date), int_of(line))
+            )
     return tuple(found)
 
 
 def _items(rows: list[Row]) -> tuple[ItemRef, ...]:
     return tuple(
-        ItemRef(i, _s(num), _s(name), _s(role), Link(m, _s(mn) or str(m)), _s(date), _int(line))
+        ItemRef(
+            i,
+            text_of(num),
+            text_of(name),
+            text_of(role),
+            Link(m, text_of(mn) or str(m)),
+            text_of(date),
+            int_of(line),
+        )
         for role, i, num, name, m, mn, date, line in rows
         if isinstance(i, URIRef) and isinstance(m, URIRef)
     )
@@ -307,7 +305,13 @@ def _items(rows: list[Row]) -> tuple[ItemRef, ...]:
 def _mentions(rows: list[Row]) -> tuple[MentionRef, ...]:
     return tuple(
         MentionRef(
-            men, Link(m, _s(mn) or str(m)), _s(date), _int(line), _s(exact), _s(pre), _s(suf)
+            men,
+            Link(m, text_of(mn) or str(m)),
+            text_of(date),
+            int_of(line),
+            text_of(exact),
+            text_of(pre),
+            text_of(suf),
         )
         for men, m, mn, date, line, exact, pre, suf in rows
         if isinstance(men, URIRef) and isinstance(m, URIRef)
@@ -316,7 +320,7 @@ def _mentions(rows: list[Row]) -> tuple[MentionRef, ...]:
 
 def _bars(rows: list[Row]) -> tuple[Bar, ...]:
     return tuple(
-        Bar(Link(m, _s(name) or str(m)), _s(d), _int(n) or 0)
+        Bar(Link(m, text_of(name) or str(m)), text_of(d), int_of(n) or 0)
         for m, name, d, n in rows
         if isinstance(m, URIRef)
     )
