@@ -448,3 +448,16 @@ def test_a_calendar_entry_does_not_replace_the_minutes_of_its_meeting(tmp_path: 
     assert result.exit_code == 0
     assert "kept" in result.stderr and "calendar entry does not replace" in result.stderr
     assert dump(Path(store)) == before
+
+
+@pytest.mark.parametrize("command", [("query", "ASK {}"), ("graphs",), ("export",)])
+def test_reading_commands_do_not_create_a_missing_store(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # An empty store left behind by a query would be served instead of the example.
+    missing = tmp_path / "never-imported"
+    result = run(command[0], "--store", str(missing), *command[1:])
+    assert result.exit_code == 2
+    assert f"there is no store at {missing}" in result.output
+    assert "escape-kg import" in result.output
+    assert not missing.exists()

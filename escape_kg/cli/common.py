@@ -14,7 +14,7 @@ from rich.console import Console
 from escape_kg import __version__
 from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings, is_remote
-from escape_kg.errors import EscapeKGError
+from escape_kg.errors import EscapeKGError, StoreError
 
 __all__ = [
     "CliError",
@@ -97,8 +97,22 @@ def table_console() -> Console:
     return console if console.is_terminal else Console(width=400)
 
 
-def open_kg(store: Path | str | None) -> KnowledgeGraph:
-    return KnowledgeGraph.open(Settings.load(store=store))
+def open_kg(store: Path | str | None, *, existing: bool = False) -> KnowledgeGraph:
+    """Open the store named by ``store``, the environment or the default.
+
+    With ``existing``, a store folder that is not there is an error instead of a new
+    empty store: reading commands must not leave an empty default store behind, or
+    `escape-kg serve` would serve it instead of the bundled example.
+    """
+    settings = Settings.load(store=store)
+    folder = settings.store
+    if existing and not settings.store_url and folder is not None and not folder.exists():
+        raise StoreError(
+            f"there is no store at {folder}",
+            hint="import minutes first (escape-kg import FILE...), or name a store "
+            "with --store DIR / ESCAPE_KG_STORE",
+        )
+    return KnowledgeGraph.open(settings)
 
 
 def as_date(value: dt.datetime | None) -> dt.date | None:

@@ -97,7 +97,7 @@ def query(
     values = _key_values(params)
     if (name is None) == (query is None):
         raise click.UsageError("give either a QUERY or --name NAME")
-    with open_kg(store) as kg:
+    with open_kg(store, existing=True) as kg:
         if name is not None:
             result = kg.run_named(name, values)
         else:
@@ -167,7 +167,7 @@ def _print_result(result: QueryResult, fmt: str) -> None:
 def graphs(store: Path | None) -> None:
     """List the named graphs in the store: one per minutes document, plus the
     reference vocabulary and the ontology."""
-    with open_kg(store) as kg:
+    with open_kg(store, existing=True) as kg:
         summaries = kg.graphs()
     table = Table("graph", "kind", "triples", "date", "title", "source", "imported at")
     for g in summaries:
@@ -203,7 +203,7 @@ def graphs(store: Path | None) -> None:
 @errors_to_exit_codes
 def export(store: Path | None, fmt: str, output: Path | None) -> None:
     """Write the whole dataset (every named graph) as TriG or N-Quads."""
-    with open_kg(store) as kg:
+    with open_kg(store, existing=True) as kg:
         if output is None:
             kg.export(sys.stdout.buffer, fmt)
             return
