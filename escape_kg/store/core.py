@@ -13,7 +13,6 @@ from rdflib.term import Node
 
 from escape_kg.errors import (
     QueryError,
-    SourceError,
     StoreError,
     StoreLockedError,
 )
@@ -26,6 +25,7 @@ from escape_kg.store.results import (
     Term,
     capped,
     ntriples_body,
+    parse_graph,
     to_oxigraph,
     to_rdflib,
 )
@@ -125,22 +125,7 @@ class Store:
         Raises SourceError when ``data`` does not parse, StoreError when writing fails.
         """
         target = "DEFAULT" if graph is None else f"GRAPH <{graph}>"
-        base = graph or "urn:escape-kg:default"
-        try:
-            quads = list(
-                ox.parse(
-                    data,
-                    format=GRAPH_FORMATS[fmt],
-                    base_iri=base,
-                    without_named_graphs=True,
-                    rename_blank_nodes=True,
-                )
-            )
-        except (SyntaxError, ValueError) as exc:
-            raise SourceError(
-                f"the request body does not parse as {fmt}: {exc}",
-                hint="send a graph in the format named by Content-Type",
-            ) from exc
+        quads = parse_graph(data, fmt, graph)
         created = graph is not None and not self.has_graph(graph)
         body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
         steps = [] if merge else [f"DROP SILENT {target}"]

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from escape_kg import __version__
-from escape_kg.errors import QueryError, SourceError, StoreError
+from escape_kg.errors import QueryError, StoreError
 from escape_kg.store.endpoints import Flavour, RemoteEndpoints
 from escape_kg.store.http import Transport, plain_blank_nodes
 from escape_kg.store.results import (
@@ -29,6 +29,7 @@ from escape_kg.store.results import (
     TripleList,
     capped,
     ntriples_body,
+    parse_graph,
     to_rdflib,
 )
 from escape_kg.store.sparqltext import (
@@ -334,22 +335,7 @@ class RemoteStore:
     def put_graph(self, graph: str | None, data: bytes, fmt: str, *, merge: bool = False) -> bool:
         """Replace (``merge``: add to) one graph with RDF ``data`` in ``fmt``; True if the
         named graph held nothing before. Raises SourceError when ``data`` does not parse."""
-        base = graph or "urn:escape-kg:default"
-        try:
-            quads = list(
-                ox.parse(
-                    data,
-                    format=GRAPH_FORMATS[fmt],
-                    base_iri=base,
-                    without_named_graphs=True,
-                    rename_blank_nodes=True,
-                )
-            )
-        except (SyntaxError, ValueError) as exc:
-            raise SourceError(
-                f"the request body does not parse as {fmt}: {exc}",
-                hint="send a graph in the format named by Content-Type",
-            ) from exc
+        quads = parse_graph(data, fmt, graph)
         created = graph is not None and not self.has_graph(graph)
         self._write(graph, "\n".join(f"{q.triple} ." for q in quads), replace=not merge)
         return created
