@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import select
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _processes import descendants, still_running
 from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.compare import isomorphic, to_isomorphic
@@ -103,41 +103,6 @@ def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESCAPE_KG_")}
     env["PYTHONUNBUFFERED"] = "1"
     return env
-
-
-def descendants(pid: int) -> set[int]:
-    """Process ids whose parent chain leads to ``pid`` (Linux /proc)."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            continue  # it ended while we looked
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {c for c, p in parents.items() if p in frontier} - found
-        found |= frontier
-    return found
-
-
-def still_running(pids: set[int], limit: float) -> set[int]:
-    """Wait up to ``limit`` seconds for the processes to end (a pidfd is readable once
-    its process has ended); returns those still running."""
-    deadline = time.monotonic() + limit
-    left = set()
-    for pid in pids:
-        try:
-            fd = os.pidfd_open(pid)
-        except ProcessLookupError:
-            continue
-        try:
-            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        finally:
-            os.close(fd)
-        if not ready:
-            left.add(pid)
-    return left
 
 
 # -- SIGKILL in the middle of an import ------------------------------------------------

@@ -7,16 +7,15 @@ import json
 import logging
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from _processes import descendants, still_running
 from _server import free_port, wait_until_up
 from fastapi.testclient import TestClient
 
@@ -187,42 +186,6 @@ def test_metrics_count_query_timeouts() -> None:
 # -- SIGTERM --------------------------------------------------------------------------
 
 
-def _descendants(pid: int) -> set[int]:
-    """Process ids whose parent chain leads to ``pid`` (Linux /proc)."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        parents[int(stat.parent.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _wait_gone(pids: set[int], limit: float) -> set[int]:
-    """Wait (at most ``limit`` seconds in all) for each process to end; returns those
-    still running. A pidfd becomes readable when its process ends: no polling loop."""
-    deadline = time.monotonic() + limit
-    left: set[int] = set()
-    for pid in pids:
-        try:
-            fd = os.pidfd_open(pid)
-        except ProcessLookupError:
-            continue  # already gone
-        try:
-            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        finally:
-            os.close(fd)
-        if not ready:
-            left.add(pid)
-    return left
-
-
 def _get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as answer:
         body: bytes = answer.read()
@@ -252,7 +215,7 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
         query = urllib.parse.urlencode({"query": PEOPLE, "format": "json"})
         names = json.loads(_get(f"{root}/sparql?{query}"))["results"]["bindings"]
         assert names
-        workers = _descendants(proc.pid)
+        workers = descendants(proc.pid)
         assert workers, "the query workers should be running"
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=STOP_LIMIT)
@@ -263,7 +226,7 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
     output = log.read_text("utf-8", errors="replace")
     assert code == 0, output
     assert "Traceback" not in output
-    assert not _wait_gone(workers, STOP_LIMIT), "query workers outlived the server"
+    assert not still_running(workers, STOP_LIMIT), "query workers outlived the server"
     # One JSON line per request, without the query text.
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert {"method": "GET", "path": "/sparql", "status": 200}.items() <= lines[-1].items()
