@@ -287,19 +287,82 @@ def test_update_base_uri(writable: TestClient) -> None:
     assert ask(writable, f"ASK {{ <{EX.s}> <{EX.q}> <http://example.org/base/test> }}")
 
 
-def test_using_graph_uri_is_refused_never_ignored(writable: TestClient) -> None:
-    # this server cannot yet restrict an update's WHERE to the protocol's dataset, so it
-    # refuses rather than run the update over every graph
+def typed_in_test_graph(c: TestClient) -> set[str]:
+    query = f"SELECT ?d WHERE {{ GRAPH <{TEST_GRAPH}> {{ ?d a <{DC.BibliographicResource}> }} }}"
+    return {row["d"] for row in rows(c.get("/sparql", params={"query": query}))}
+
+
+def dataset_update(c: TestClient, where: str, **dataset: str | list[str]) -> Response:
+    """The suite's update: every document typed in the test graph, read through ``where``."""
     update = (
         f"INSERT {{ GRAPH <{TEST_GRAPH}> {{ ?d a <{DC.BibliographicResource}> }} }} "
-        f"WHERE {{ ?d a <{FOAF.Document}> }}"
+        f"WHERE {{ {where} }}"
     )
-    for name in ("using-graph-uri", "using-named-graph-uri"):
-        r = writable.post("/update", data={"update": update, name: DATA1}, headers=AUTH)
-        assert r.status_code == 400
-        assert name in r.json()["error"]["detail"]
-        assert "USING" in r.json()["error"]["hint"]
-    assert graph_size(writable, TEST_GRAPH) == 0
+    return c.post("/update", data={"update": update, **dataset}, headers=AUTH)
+
+
+def test_update_dataset_default_graph(writable: TestClient) -> None:
+    r = dataset_update(writable, f"?d a <{FOAF.Document}>", **{"using-graph-uri": DATA1})
+    assert r.status_code in {200, 204}, r.text
+    assert typed_in_test_graph(writable) == {DATA1}
+
+
+def test_update_dataset_default_graphs(writable: TestClient) -> None:
+    r = dataset_update(writable, f"?d a <{FOAF.Document}>", **{"using-graph-uri": [DATA1, DATA2]})
+    assert r.status_code in {200, 204}, r.text
+    assert typed_in_test_graph(writable) == {DATA1, DATA2}
+
+
+def test_update_dataset_named_graphs(writable: TestClient) -> None:
+    # the named graphs only: a default-graph pattern finds nothing, GRAPH ?g finds them
+    where = f"GRAPH ?g {{ ?d a <{FOAF.Document}> }}"
+    r = dataset_update(writable, where, **{"using-named-graph-uri": [DATA1, DATA2]})
+    assert r.status_code in {200, 204}, r.text
+    assert typed_in_test_graph(writable) == {DATA1, DATA2}
+    # with named graphs only, the default graph of the update is empty
+    r = dataset_update(writable, f"?d a <{FOAF.Document}>", **{"using-named-graph-uri": DATA3})
+    assert r.status_code in {200, 204}, r.text
+    assert typed_in_test_graph(writable) == {DATA1, DATA2}
+
+
+def test_update_dataset_full(writable: TestClient) -> None:
+    where = f"{{ ?d a <{FOAF.Document}> }} UNION {{ GRAPH ?g {{ ?d a <{FOAF.Document}> }} }}"
+    dataset = {"using-graph-uri": DATA1, "using-named-graph-uri": DATA2}
+    r = dataset_update(writable, where, **dataset)
+    assert r.status_code in {200, 204}, r.text
+    assert typed_in_test_graph(writable) == {DATA1, DATA2}  # never data3
+
+
+def test_update_dataset_applies_to_each_operation_with_a_where(writable: TestClient) -> None:
+    # the suite's form: CLEAR, INSERT DATA, then the restricted INSERT, in one request;
+    # the dataset reaches the operation with a WHERE, not the braces of the data
+    update = (
+        f"CLEAR SILENT GRAPH <{TEST_GRAPH}> ; "
+        f"INSERT DATA {{ GRAPH <{DATA3}> {{ <{EX.where}> a <{FOAF.Document}> }} }} ; "
+        f"INSERT {{ GRAPH <{TEST_GRAPH}> {{ ?d a <{DC.BibliographicResource}> }} }} "
+        f"WHERE {{ {{ SELECT ?d WHERE {{ ?d a <{FOAF.Document}> }} }} }}"
+    )
+    form = {"update": update, "using-graph-uri": DATA3}
+    r = writable.post("/update", data=form, headers=AUTH)
+    assert r.status_code in {200, 204}, r.text
+    assert typed_in_test_graph(writable) == {DATA3, str(EX.where)}
+
+
+def test_update_dataset_refusals_run_nothing(writable: TestClient) -> None:
+    before = total_size(writable)
+    delete_where = f"DELETE WHERE {{ ?d a <{FOAF.Document}> }}"
+    with_clause = f"WITH <{DATA1}> DELETE {{ ?d ?p ?o }} WHERE {{ ?d ?p ?o }}"
+    cases = [
+        ({"update": delete_where, "using-graph-uri": DATA1}, "DELETE WHERE"),
+        ({"update": with_clause, "using-named-graph-uri": DATA2}, "WITH"),
+        ({"update": with_clause, "default-graph-uri": DATA2}, "default-graph-uri"),
+        ({"update": delete_where, "using-graph-uri": "not an iri"}, "IRI"),
+    ]
+    for form, said in cases:
+        r = writable.post("/update", data=form, headers=AUTH)
+        assert r.status_code == 400, form
+        assert said in r.json()["error"]["detail"], r.text
+    assert total_size(writable) == before > 0
 
 
 # == SPARQL 1.1 Protocol: requests that must be refused ==================================
@@ -600,7 +663,7 @@ def test_gsp_head_on_a_non_existing_graph(writable: TestClient) -> None:
 
 
 @pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json", "application/rdf+xml"])
-def test_sd_get_without_query_describes_the_service(client: TestClient, accept: str) -> None:
+def test_sd_returns_rdf_with_the_has_endpoint_triple(client: TestClient, accept: str) -> None:
     r = client.get("/sparql", headers={"accept": accept})
     assert r.status_code == 200
     assert media(r) == accept
@@ -612,6 +675,67 @@ def test_sd_get_without_query_describes_the_service(client: TestClient, accept: 
     assert (service, SD.endpoint, endpoint) in sd
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in sd
     assert {DATA1, DATA2, DATA3} <= {str(n) for n in sd.objects(None, SD.name)}
+
+
+# The Service Description vocabulary (the Recommendation's section 3): its terms, and the
+# class each property's subject and object belong to.
+SD_CLASSES = {"Service", "Feature", "Language", "Function", "Aggregate", "EntailmentRegime",
+              "EntailmentProfile", "GraphCollection", "Dataset", "Graph", "NamedGraph"}  # fmt: skip
+SD_INSTANCES = {
+    "SPARQL10Query": "Language",
+    "SPARQL11Query": "Language",
+    "SPARQL11Update": "Language",
+    "DereferencesURIs": "Feature",
+    "UnionDefaultGraph": "Feature",
+    "RequiresDataset": "Feature",
+    "EmptyGraphs": "Feature",
+    "BasicFederatedQuery": "Feature",
+}
+SD_PROPERTIES: dict[str, tuple[str, str | None]] = {
+    "endpoint": ("Service", None),
+    "feature": ("Service", "Feature"),
+    "defaultEntailmentRegime": ("Service", "EntailmentRegime"),
+    "supportedLanguage": ("Service", "Language"),
+    "resultFormat": ("Service", "formats"),
+    "inputFormat": ("Service", "formats"),
+    "defaultDataset": ("Service", "Dataset"),
+    "availableGraphs": ("Service", "GraphCollection"),
+    "defaultGraph": ("Dataset", "Graph"),
+    "namedGraph": ("GraphCollection", "NamedGraph"),
+    "name": ("NamedGraph", None),
+    "graph": ("NamedGraph", "Graph"),
+}
+SD_SUBCLASSES = {"Dataset": {"GraphCollection"}}
+ENTAILMENT = "http://www.w3.org/ns/entailment/"
+
+
+def test_sd_conforms_to_schema(client: TestClient) -> None:
+    sd = parse(client.get("/sparql", headers={"accept": "text/turtle"}))
+    ns = str(SD)
+
+    def is_a(node: Any, cls: str) -> bool:
+        if cls == "formats":
+            return str(node).startswith("http://www.w3.org/ns/formats/")
+        if cls == "EntailmentRegime" and str(node).startswith(ENTAILMENT):
+            return True  # the regimes the Recommendation names live there
+        if SD_INSTANCES.get(str(node).removeprefix(ns)) == cls:
+            return True
+        types = {str(t).removeprefix(ns) for t in sd.objects(node, RDF.type)}
+        return any(t == cls or cls in SD_SUBCLASSES.get(t, set()) for t in types)
+
+    used = {str(t) for triple in sd for t in triple if str(t).startswith(ns)}
+    defined = SD_CLASSES | set(SD_INSTANCES) | set(SD_PROPERTIES)
+    assert {t.removeprefix(ns) for t in used} <= defined
+    for s, p, o in sd:
+        term = str(p).removeprefix(ns)
+        if not str(p).startswith(ns):
+            continue
+        domain, value_class = SD_PROPERTIES[term]
+        assert is_a(s, domain), (s, p)
+        if value_class is None:
+            assert isinstance(o, URIRef), (p, o)  # endpoint and name are IRIs
+        else:
+            assert is_a(o, value_class), (p, o)
 
 
 def test_sd_head_matches_get(client: TestClient) -> None:

@@ -8,7 +8,7 @@ from rdflib import BNode, Literal, URIRef
 from escape_kg.config import Settings
 from escape_kg.errors import ConfigError, QueryError
 from escape_kg.store import remote_endpoints
-from escape_kg.store.sparqltext import query_form, substitute
+from escape_kg.store.sparqltext import query_form, substitute, with_using
 
 
 def test_oxigraph_preset_fills_in_the_server_paths() -> None:
@@ -92,3 +92,30 @@ def test_substitute_keeps_bind_targets_and_refuses_blank_nodes() -> None:
     assert "AS ?x)" in out
     with pytest.raises(QueryError):
         substitute("SELECT ?x WHERE { ?x ?p ?o }", {"x": BNode()})
+
+
+def test_with_using_puts_the_dataset_before_each_top_level_where_only() -> None:
+    update = (
+        "PREFIX where: <http://example.org/> "
+        "INSERT DATA { where:x where:p 'WHERE' } ; "
+        "DELETE { ?s ?p ?o } WHERE { { SELECT ?s WHERE { ?s a where:Where } } ?s ?p ?o } ; "
+        "INSERT { ?s a where:y } where { ?s a where:z } # WHERE in a comment\n"
+    )
+    out = with_using(update, ["http://a/"], ["http://b/"])
+    clauses = "USING <http://a/> USING NAMED <http://b/> "
+    assert out.count(clauses) == 2
+    assert f"}} {clauses}WHERE {{ {{ SELECT ?s WHERE" in out
+    assert f"where:y }} {clauses}where {{" in out
+    assert with_using(update, [], []) == update
+
+
+@pytest.mark.parametrize(
+    "update",
+    ["DELETE WHERE { ?s ?p ?o }", "WITH <http://g/> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+     "DELETE { ?s ?p ?o } USING <http://g/> WHERE { ?s ?p ?o }"],
+)  # fmt: skip
+def test_with_using_refuses_an_update_that_cannot_take_the_dataset(update: str) -> None:
+    with pytest.raises(QueryError):
+        with_using(update, ["http://a/"], [])
+    with pytest.raises(ValueError):
+        with_using("INSERT { ?s ?p 1 } WHERE { ?s ?p 2 }", ["not an IRI"], [])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal
 
 from rdflib import BNode
@@ -11,7 +11,15 @@ from rdflib.term import Node
 
 from escape_kg.errors import QueryError
 
-__all__ = ["Form", "check_iri", "prologue", "query_form", "substitute", "without_lateral"]
+__all__ = [
+    "Form",
+    "check_iri",
+    "prologue",
+    "query_form",
+    "substitute",
+    "with_using",
+    "without_lateral",
+]
 
 Form = Literal["select", "ask", "construct", "describe"]
 
@@ -168,4 +176,50 @@ def without_lateral(sparql: str) -> str:
         out += [sparql[last:start]]
         last = end
     out.append(sparql[last:])
+    return "".join(out)
+
+
+def with_using(update: str, default: Sequence[str], named: Sequence[str]) -> str:
+    """``update`` restricted to the dataset the SPARQL Protocol's ``using-graph-uri``
+    (``default``) and ``using-named-graph-uri`` (``named``) give: ``USING <g>`` and
+    ``USING NAMED <g>`` clauses go before the ``WHERE`` of every operation that has one.
+
+    Operations without a WHERE (INSERT DATA, CLEAR, DROP…) are left as they are. Raises
+    QueryError when an operation names its own dataset (USING or WITH), which the
+    protocol answers with 400, or is a ``DELETE WHERE``, whose short form takes no
+    USING; ValueError for an IRI that is not one.
+    """
+    if not default and not named:
+        return update
+    clauses = "".join(f"USING <{check_iri(iri)}> " for iri in default)
+    clauses += "".join(f"USING NAMED <{check_iri(iri)}> " for iri in named)
+    out: list[str] = []
+    last = depth = 0
+    previous = ""
+    for start, end, token in _tokens(update):
+        if token in "{}":
+            depth += 1 if token == "{" else -1
+            previous = token
+            continue
+        # A word glued to a colon is part of a prefixed name (ex:where), not a keyword.
+        if depth or update[start - 1 : start] == ":" or update[end : end + 1] == ":":
+            continue
+        upper = token.upper()
+        if upper in {"USING", "WITH"}:
+            raise QueryError(
+                f"the update names its own dataset ({upper}) and the request gives "
+                "using-graph-uri/using-named-graph-uri as well; it was not run",
+                hint="name the graphs in one place only",
+            )
+        if upper == "WHERE":
+            if previous.upper() == "DELETE":
+                raise QueryError(
+                    "DELETE WHERE cannot be restricted by using-graph-uri or "
+                    "using-named-graph-uri; it was not run",
+                    hint="write it as DELETE { … } WHERE { … }",
+                )
+            out += [update[last:start], clauses]
+            last = start
+        previous = token
+    out.append(update[last:])
     return "".join(out)

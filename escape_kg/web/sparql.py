@@ -15,6 +15,7 @@ from starlette.responses import Response
 from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings
 from escape_kg.errors import QueryError
+from escape_kg.store.sparqltext import with_using
 from escape_kg.web.auth import require_writer
 from escape_kg.web.cache import ResponseCache, make_key, normalise_query
 from escape_kg.web.errors import WebError
@@ -261,20 +262,28 @@ def sparql_router(
                 f"{settings.max_query_chars:,}",
                 hint="split it, or upload data with PUT/POST /store?graph=...",
             )
-        dataset = {
-            "default-graph-uri": params.default_graph_uris,
-            "named-graph-uri": params.named_graph_uris,
-            "using-graph-uri": params.using_graph_uris,
-            "using-named-graph-uri": params.using_named_graph_uris,
-        }
-        given = [name for name, uris in dataset.items() if uris]
-        if given:
+        query_dataset_given = [
+            name
+            for name, uris in (
+                ("default-graph-uri", params.default_graph_uris),
+                ("named-graph-uri", params.named_graph_uris),
+            )
+            if uris
+        ]
+        if query_dataset_given:
             raise WebError(
                 400,
-                f"{' and '.join(given)} cannot restrict an update here; it was not run",
-                hint="name the graphs in the update itself (USING, USING NAMED, WITH, GRAPH)",
+                f"{' and '.join(query_dataset_given)} restrict queries, not updates; "
+                "the update was not run",
+                hint="use using-graph-uri and using-named-graph-uri for an update",
             )
         await run_in_threadpool(inspect_update, text, settings.service_allow, settings.load_allow)
+        try:
+            # The protocol's dataset becomes USING clauses, so the engine applies it
+            # exactly as it would the update's own.
+            text = with_using(text, params.using_graph_uris, params.using_named_graph_uris)
+        except ValueError as exc:
+            raise WebError(400, f"using-graph-uri or using-named-graph-uri: {exc}") from exc
         # The protocol lets the service pick the base of relative IRIs: the endpoint's
         # URL. A BASE in the update comes later in the prologue, so it still wins.
         base = str(request.url.replace(query="", fragment=""))
