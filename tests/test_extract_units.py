@@ -206,6 +206,23 @@ def test_events_resolve_against_lexicon_and_deadlines_and_next_meetings_are_not_
     assert not [m for m in meeting.mentions if m.exact.lower().startswith(("next", "prochaine"))]
 
 
+def test_a_series_with_a_year_and_no_date_is_that_years_event() -> None:
+    notes = (
+        "circulate the ESCAPE General Assembly 2022 draft agenda\n"
+        "slides from IVOA 2021 are online\n"
+        "IVOA standards were discussed"
+    )
+    meeting = extract(notes_minutes(notes), small_lexicon())
+    events = {e.ref.key: (e.name, e.start, e.series) for e in meeting.events}
+    ga = EntityRef(Kind.EVENT_SERIES, "escape-general-assembly")
+    assert events["escape-general-assembly-2022"] == ("ESCAPE General Assembly 2022", None, ga)
+    # the series held one event that year: that is the one meant
+    assert "ivoa-interop-2021-11" in events
+    assert len(events) == 2
+    bodies = {m.exact: m.entity.key for m in meeting.mentions}
+    assert bodies["IVOA"] == "ivoa-interop"  # no year: the series itself
+
+
 def test_alias_table_longest_match_word_bounded() -> None:
     eosc = EntityRef(Kind.PROJECT, "eosc")
     future = EntityRef(Kind.PROJECT, "eosc-future")

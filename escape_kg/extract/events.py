@@ -43,6 +43,7 @@ _FR_HEAD = re.compile(
 )
 _ACRONYM_YEAR = re.compile(r"(?<![\w\-])[A-Z][A-Za-z]*[A-Z]\s+(?:19|20)\d\d(?!\w)")
 _YEAR_AFTER = re.compile(r"\s+((?:19|20)\d\d)(?!\w)")
+_YEAR_IN = re.compile(r"(?<!\w)(?:19|20)\d\d(?!\w)")
 _WITH = re.compile(r"\s+with\s+(?:WP\s*\d{1,2}|[A-Z][\w\-]+)(?!\w)")
 _NOT_NAME_TEXT = """next last this the a an recent preparation preparations after brief important
 then our first second further"""
@@ -270,9 +271,24 @@ class EventFinder:
             stem = series.key if series is not None and head.kw != "meeting" else slugify(head.name)
             ref = EntityRef(Kind.EVENT, f"{stem}-{first.isoformat()}")
             return EventHit(head.start, head.end, ref, Event(ref, name, first, last, series))
-        if series is not None and self.lexicon.get(series) is not None:
-            return EventHit(head.start, head.end, series)
+        if series is not None and (entry := self.lexicon.get(series)) is not None:
+            year = _YEAR_IN.search(head.name)
+            if year is None:
+                return EventHit(head.start, head.end, series)
+            return self._event_of_year(head, series, entry, int(year.group()))
         return None
+
+    def _event_of_year(
+        self, head: _Head, series: EntityRef, entry: LexiconEntry, year: int
+    ) -> EventHit:
+        # "GA 2022" with no date: the series' event of that year, known or new, undated.
+        known = [e for e in self._events if e.series == series and e.start and e.start.year == year]
+        if len(known) == 1:
+            ref = known[0].ref
+            return EventHit(head.start, head.end, ref, _from_entry(self.lexicon, ref))
+        name = f"{entry.name} {year}"
+        ref = EntityRef(Kind.EVENT, slugify(name))
+        return EventHit(head.start, head.end, ref, Event(ref, name, series=series))
 
     def find(self, text: str, start: int, end: int, hits: list[Hit]) -> list[EventHit]:
         """Events and series named in ``text[start:end]``, by position.
