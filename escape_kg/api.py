@@ -32,10 +32,11 @@ from escape_kg.registry import (
     dataset_statistics,
     registration_problems,
 )
+from escape_kg.registry.base import CountsCache, StoreCounts, count_store, store_state
 from escape_kg.registry.sd import service_description
 from escape_kg.resources import example_date, example_minutes, ontology_files
 from escape_kg.serving import DataVersion, Serving
-from escape_kg.store import GraphInfo, QuadStore, Store, open_store
+from escape_kg.store import GraphInfo, QuadStore, RemoteStore, Store, open_store
 from escape_kg.validate import ValidationReport, validate_graph
 from escape_kg.views import Overview, Page, SearchHit
 
@@ -50,6 +51,12 @@ __all__ = [
     "Status",
 ]
 
+# The whole-store counts of an on-disk store are kept in this file of its folder
+# (the store's engine leaves files it does not know alone).
+STATISTICS_FILE = "escape-kg-statistics.json"
+# The registry documents that report whole-store counts; the others need only the
+# dates and meeting counts, which are index reads.
+COUNTED_DOCUMENTS = frozenset({"void"})
 # RDF files `validate` accepts besides minutes, by suffix (rdflib parser names).
 RDF_SUFFIXES = {
     ".ttl": "turtle",
@@ -87,7 +94,8 @@ class KnowledgeGraph(Serving):
         self.store = store
         self.minter = Minter(settings.base)
         self._lexicon: Lexicon | None = None
-        self._stats: tuple[int, DatasetStatistics] | None = None
+        # Kept beside the data, so a restarted server does not count again.
+        self._counts = CountsCache(store.path / STATISTICS_FILE if store.path else None)
         self._ensure_vocabularies()
         self._start_serving()
 
@@ -246,22 +254,29 @@ class KnowledgeGraph(Serving):
 
     # -- linked data: what the web pages and resolvable IRIs show -------------
 
+    @property
+    def lateral(self) -> bool:
+        """True when the store runs SPARQL 1.2's LATERAL (the embedded store and the
+        Oxigraph server): the pages then look rows up one by one; other servers get
+        SPARQL 1.1 forms of the same queries."""
+        return not isinstance(self.store, RemoteStore) or self.store.flavour == "oxigraph"
+
     def describe(self, iri: str) -> Description | None:
-        """What the store says about ``iri`` (outgoing triples, at most 500 incoming
+        """What the store says about ``iri`` (outgoing triples, at most 100 incoming
         links, labels of linked resources, named graphs), or None if nothing."""
-        return describe(self.query, iri)
+        return describe(self.query, iri, lateral=self.lateral)
 
     def page(self, iri: str) -> Page | None:
         """The read model of the HTML page of ``iri`` (None if the store does not know it)."""
-        return views.page(self.query, self.minter, iri)
+        return views.page(self.query, self.minter, iri, lateral=self.lateral)
 
     def overview(self) -> Overview:
         """Counts of meetings, people, organisations and mentions, and the latest meetings."""
-        return views.overview(self.query)
+        return views.overview(self.query, lateral=self.lateral)
 
     def search(self, text: str) -> tuple[list[SearchHit], bool]:
         """Resources whose name contains ``text`` (any case), and whether there were more."""
-        return views.search(self.query, text)
+        return views.search(self.query, text, lateral=self.lateral)
 
     def ontology(self) -> tuple[Graph, str]:
         """The escape-kg ontology as a graph, and its Turtle source text."""
@@ -297,12 +312,23 @@ class KnowledgeGraph(Serving):
 
     # -- registry metadata ---------------------------------------------------------
 
-    def dataset_statistics(self) -> DatasetStatistics:
-        """What the store holds (sizes, partitions, dates), recounted when its size changes."""
-        size = self.store.quad_count()
-        if self._stats is None or self._stats[0] != size:
-            self._stats = (size, dataset_statistics(self))
-        return self._stats[1]
+    def dataset_statistics(self, *, counts: bool = True) -> DatasetStatistics:
+        """What the store holds: meetings, dates and examples, read now (milliseconds);
+        with ``counts``, the whole-store counts too (sizes, partitions: see
+        ``store_counts``)."""
+        return dataset_statistics(self, self.store_counts() if counts else None)
+
+    def store_counts(self) -> StoreCounts:
+        """The whole-store counts of the current state: kept ones if the store has not
+        changed since they were counted (``store_state``), else counted now (a pass
+        over every quad: about 10 s at 2,000 meetings)."""
+        return self._counts.get(store_state(self), lambda: count_store(self))
+
+    def _bump_version(self) -> None:
+        # A write through this object may carry no import stamp (SPARQL Update, Graph
+        # Store uploads), which store_state would not see: forget the counts.
+        super()._bump_version()
+        self._counts.forget()
 
     def registry_urls(self, root: str | None = None) -> RegistryURLs:
         """The served URLs: ``settings.public_url``, else ``root``, else the local default."""
@@ -321,7 +347,8 @@ class KnowledgeGraph(Serving):
                 f"unknown registry document {name!r}",
                 hint="use one of: " + ", ".join([*GRAPH_DOCUMENTS, "sd", *JSON_DOCUMENTS]),
             )
-        return build(self.dataset_statistics(), self.settings, urls)
+        stats = self.dataset_statistics(counts=name in COUNTED_DOCUMENTS)
+        return build(stats, self.settings, urls)
 
     def registry_document(self, name: str, urls: RegistryURLs) -> str:
         """Registry document ``name`` as text: Turtle for "dcat-ap", "void" and "sd";
@@ -329,11 +356,12 @@ class KnowledgeGraph(Serving):
         build = JSON_DOCUMENTS.get(name)
         if build is None:
             return self.registry_graph(name, urls).serialize(format="turtle")
-        return json.dumps(build(self.dataset_statistics(), self.settings, urls), indent=2)
+        stats = self.dataset_statistics(counts=name in COUNTED_DOCUMENTS)
+        return json.dumps(build(stats, self.settings, urls), indent=2)
 
     def registry_problems(self, urls: RegistryURLs) -> list[RegistryProblem]:
         """What would keep registries from accepting the documents, each with its fix."""
-        return registration_problems(self.dataset_statistics(), self.settings, urls)
+        return registration_problems(self.dataset_statistics(counts=False), self.settings, urls)
 
     def _summary(self, info: GraphInfo, detail: Mapping[str, str]) -> GraphSummary:
         kind: Literal["minutes", "reference", "ontology", "other"] = "other"

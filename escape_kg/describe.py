@@ -126,22 +126,65 @@ def _outgoing(query: Querier, iri: URIRef) -> list[Triple]:
 _NAMED = "VALUES ?lp { schema:name rdfs:label }"
 
 
-def _incoming(query: Querier, node: URIRef) -> list[tuple[Node | None, ...]]:
+def _incoming(query: Querier, node: URIRef, lateral: bool) -> list[tuple[Node | None, ...]]:
     """(subject, predicate, label predicate, label) rows: at most INCOMING_LIMIT + 1
-    links, one label each (a person is named in every graph that mentions it).
+    links, with one label each where LATERAL is understood (a person is named in
+    every graph that mentions it), else every distinct label (``describe`` keeps one).
     No ORDER BY: sorting every incoming link of a hub costs a second at 2,000
     meetings, while an unordered LIMIT stops early; the caller sorts what it got."""
+    links = f"SELECT DISTINCT ?x ?s ?p WHERE {{ ?s ?p ?x }} LIMIT {INCOMING_LIMIT + 1}"
+    if not lateral:
+        pairs = [(s, p) for _x, s, p in query(links, bindings={"x": node}).rows()]
+        labels = _labels(query, {s for s, _p in pairs if isinstance(s, URIRef)})
+        found: list[tuple[Node | None, ...]] = []
+        for s, p in pairs:
+            lp, lit = labels.get(s, (None, None)) if isinstance(s, URIRef) else (None, None)
+            found.append((s, p, lp, lit))
+        return found
     rows = query(
-        "SELECT ?x ?s ?p ?lp ?l WHERE { "
-        f"{{ SELECT DISTINCT ?x ?s ?p WHERE {{ ?s ?p ?x }} LIMIT {INCOMING_LIMIT + 1} }} "
+        f"SELECT ?x ?s ?p ?lp ?l WHERE {{ {{ {links} }} "
         f"LATERAL {{ OPTIONAL {{ SELECT ?s ?lp ?l WHERE {{ ?s ?lp ?l {_NAMED} }} LIMIT 1 }} }} }}",
         bindings={"x": node},
     ).rows()
     return [tuple(row[1:]) for row in rows]
 
 
-def describe(query: Querier, iri: str) -> Description | None:
+def _outgoing_labels(
+    query: Querier, node: URIRef, outgoing: list[Triple], lateral: bool
+) -> list[tuple[Node | None, ...]]:
+    """(resource, label predicate, label) for the IRIs ``node`` points at, one each."""
+    if not lateral:
+        targets = {o for s, _p, o in outgoing if s == node and isinstance(o, URIRef)}
+        return [(r, lp, lit) for r, (lp, lit) in _labels(query, targets).items()]
+    rows = query(
+        f"SELECT DISTINCT ?x ?r ?lp ?l WHERE {{ ?x ?p ?r FILTER(isIRI(?r)) "
+        f"LATERAL {{ SELECT ?r ?lp ?l WHERE {{ ?r ?lp ?l {_NAMED} }} LIMIT 1 }} }}",
+        bindings={"x": node},
+    ).rows()
+    return [tuple(row[1:]) for row in rows]
+
+
+def _labels(query: Querier, resources: set[URIRef]) -> dict[URIRef, tuple[Node, Node]]:
+    """One label of each of ``resources`` (SPARQL 1.1, one query): the first
+    schema:name in order, else the first rdfs:label."""
+    if not resources:
+        return {}
+    values = " ".join(r.n3() for r in sorted(resources))
+    rows = query(
+        f"SELECT DISTINCT ?r ?lp ?l WHERE {{ VALUES ?r {{ {values} }} ?r ?lp ?l {_NAMED} }}"
+    ).rows()
+    found: dict[URIRef, tuple[Node, Node]] = {}
+    for r, lp, lit in sorted(
+        rows, key=lambda t: (t[1] != SCHEMA.name, str(t[2]), t[2].n3() if t[2] else "")
+    ):
+        if isinstance(r, URIRef) and lp is not None and lit is not None:
+            found.setdefault(r, (lp, lit))
+    return found
+
+
+def describe(query: Querier, iri: str, *, lateral: bool = True) -> Description | None:
     """The description of ``iri``, or None when no triple names it as subject or object.
+    ``lateral`` False writes the queries in SPARQL 1.1, for servers without LATERAL.
 
     Raises QueryError if the store refuses a query (not expected for a valid IRI).
     """
@@ -154,7 +197,7 @@ def describe(query: Querier, iri: str) -> Description | None:
             labels.add((r, SCHEMA.name if lp == SCHEMA.name else RDFS.label, lit))
 
     links: set[tuple[URIRef, URIRef]] = set()
-    for s, p, lp, lit in _incoming(query, node):
+    for s, p, lp, lit in _incoming(query, node, lateral):
         if isinstance(s, URIRef) and isinstance(p, URIRef):
             links.add((s, p))
             label(s, lp, lit)
@@ -166,12 +209,8 @@ def describe(query: Querier, iri: str) -> Description | None:
     kept = {s for s, _p in incoming}
     labels = {t for t in labels if t[0] in kept}
     # Labels of what the resource points at: one lookup per outgoing IRI.
-    for row in query(
-        f"SELECT DISTINCT ?x ?r ?lp ?l WHERE {{ ?x ?p ?r FILTER(isIRI(?r)) "
-        f"LATERAL {{ SELECT ?r ?lp ?l WHERE {{ ?r ?lp ?l {_NAMED} }} LIMIT 1 }} }}",
-        bindings={"x": node},
-    ).rows():
-        label(row[1], row[2], row[3])
+    for r, lp, lit in _outgoing_labels(query, node, outgoing, lateral):
+        label(r, lp, lit)
     graphs = query(
         "SELECT DISTINCT ?x ?g WHERE { GRAPH ?g { { ?x ?p ?o } UNION { ?s ?p ?x } } } "
         f"LIMIT {INCOMING_LIMIT}",

@@ -188,7 +188,14 @@ def _natural(number: str) -> tuple[tuple[int, str], ...]:
 _GRAPH_OF = "SELECT ?m ?g WHERE { GRAPH ?g { ?m a ekg:Meeting } } LIMIT 1"
 
 
-def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
+# One name of each speaker or topic of an item, from any graph (a work package is
+# named in the reference graph only): a LIMIT 1 look-up per row where LATERAL is
+# understood, else every name, of which the first in order is kept.
+_NAME_LATERAL = "LATERAL { OPTIONAL { SELECT ?x ?name WHERE { ?x schema:name ?name } LIMIT 1 } }"
+_NAME_PLAIN = "OPTIONAL { ?x schema:name ?name }"
+
+
+def _meeting(query: Querier, iri: URIRef, d: Description, lateral: bool) -> MeetingView:
     # Everything a meeting page shows is in the meeting's own graph: with ?g bound
     # every pattern below is an index read of that one graph, never of the store.
     g = next((g for _m, g in query(_GRAPH_OF, bindings={"m": iri}).rows()), None)
@@ -197,12 +204,15 @@ def _meeting(query: Querier, iri: URIRef, d: Description) -> MeetingView:
     about: dict[URIRef, list[Link]] = {}
     for pred, store in (("schema:performer", speakers), ("schema:about", about)):
         rows = query(
-            f"SELECT ?m ?g ?i ?x ?name WHERE {{ GRAPH ?g {{ ?i {pred} ?x . ?i a ekg:AgendaItem }} "
-            "LATERAL { OPTIONAL { SELECT ?x ?name WHERE { ?x schema:name ?name } LIMIT 1 } } }",
+            f"SELECT DISTINCT ?m ?g ?i ?x ?name WHERE {{ "
+            f"GRAPH ?g {{ ?i {pred} ?x . ?i a ekg:AgendaItem }} "
+            f"{_NAME_LATERAL if lateral else _NAME_PLAIN} }}",
             bindings=at,
         ).rows()
+        seen: set[tuple[URIRef, URIRef]] = set()
         for _m, _g, i, x, name in sorted(rows, key=lambda r: (text_of(r[4]), text_of(r[3]))):
-            if isinstance(i, URIRef) and isinstance(x, URIRef):
+            if isinstance(i, URIRef) and isinstance(x, URIRef) and (i, x) not in seen:
+                seen.add((i, x))
                 store.setdefault(i, []).append(Link(x, text_of(name) or str(x)))
     rows = query(
         "SELECT ?m ?g ?i ?parent ?num ?name ?start ?end ?dur ?line WHERE { GRAPH ?g { "
@@ -326,29 +336,36 @@ def _bars(rows: list[Row]) -> tuple[Bar, ...]:
     )
 
 
-def page(query: Querier, minter: Minter, iri: str, number: int = 1) -> Page | None:
+def page(
+    query: Querier, minter: Minter, iri: str, number: int = 1, *, lateral: bool = True
+) -> Page | None:
     """The read model of the HTML page of ``iri``, or None if the store does not know it.
 
     Meetings get their agenda tree and highlighted minutes; the entities the
     minutes name (people, organisations, work packages, events...) their
     affiliations, agenda items and mentions, LIST_LIMIT of each on page ``number``
     (1 = the newest), with their totals, and mentions per meeting for the
-    CHART_LIMIT latest meetings; anything else just its description.
+    CHART_LIMIT latest meetings; anything else just its description. ``lateral``
+    False writes the queries in SPARQL 1.1, for servers without LATERAL.
     """
-    d = describe(query, iri)
+    d = describe(query, iri, lateral=lateral)
     if d is None:
         return None
     node = d.iri
     if EKG.Meeting in d.types:
-        return Page(d, "meeting", meeting=_meeting(query, node, d))
+        return Page(d, "meeting", meeting=_meeting(query, node, d, lateral))
     ref = minter.ref_of(iri)
     if ref is None:
         return Page(d, "resource")
     limit = listings.LIST_LIMIT  # read here, so that tests can page through a few
     offset = (max(1, number) - 1) * limit
-    mentions, mention_total, meetings = read_list(query, MENTIONS, node, offset, limit)
-    items, item_total, _ = read_list(query, ITEMS, node, offset, limit)
-    affiliations, affiliation_total, _ = read_list(query, AFFILIATIONS, node, offset, limit)
+    mentions, mention_total, meetings = read_list(
+        query, MENTIONS, node, offset, limit, lateral=lateral
+    )
+    items, item_total, _ = read_list(query, ITEMS, node, offset, limit, lateral=lateral)
+    affiliations, affiliation_total, _ = read_list(
+        query, AFFILIATIONS, node, offset, limit, lateral=lateral
+    )
     return Page(
         d,
         ref.kind.value,
@@ -356,7 +373,7 @@ def page(query: Querier, minter: Minter, iri: str, number: int = 1) -> Page | No
         items=_items(items),
         mentions=_mentions(mentions),
         mentions_truncated=mention_total > limit,
-        chart=_bars(chart_rows(query, node)) if meetings else (),
+        chart=_bars(chart_rows(query, node, lateral=lateral)) if meetings else (),
         number=max(1, number),
         limit=limit,
         totals=Totals(affiliation_total, item_total, mention_total, meetings),

@@ -6,16 +6,19 @@ import datetime as dt
 import json
 import warnings
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT
+from rdflib.namespace import DCAT, RDF
 
+from escape_kg import api
 from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings
 from escape_kg.registry import EOSC_REQUIRED, validate_catalog
+from escape_kg.registry.base import StoreCounts, count_store
 from escape_kg.store import Store
 from escape_kg.web import create_app
 
@@ -112,3 +115,120 @@ def test_eosc_profile_has_every_mandatory_field(client: TestClient) -> None:
     assert set(EOSC_REQUIRED) <= set(payload)
     assert payload["webpage"] == "http://testserver/"
     assert payload["publishingDate"] == Literal(payload["publishingDate"]).toPython()
+
+
+# -- whole-store statistics: exact, counted once per state of the store -------------------
+
+
+def _brute_force(kg: KnowledgeGraph) -> StoreCounts:
+    """The VoID counts computed in Python from every quad of every named graph."""
+    triples = 0
+    graphs: set[str] = set()
+    subjects: set[object] = set()
+    objects: set[object] = set()
+    instances: dict[str, set[object]] = {}
+    properties: dict[str, int] = {}
+    for info in kg.store.graphs():
+        for s, p, o in kg.store.graph_triples(info.iri):
+            triples += 1
+            graphs.add(info.iri)
+            subjects.add(s)
+            objects.add(o)
+            properties[str(p)] = properties.get(str(p), 0) + 1
+            if p == RDF.type:
+                instances.setdefault(str(o), set()).add(s)
+    typed = set().union(*instances.values())
+    base = kg.settings.base
+    return StoreCounts(
+        triples=triples,
+        graphs=len(graphs),
+        distinct_subjects=len(subjects),
+        distinct_objects=len(objects),
+        entities=sum(1 for s in typed if isinstance(s, URIRef) and str(s).startswith(base)),
+        classes=tuple(sorted((c, len(members)) for c, members in instances.items())),
+        properties=tuple(sorted(properties.items())),
+        vocabularies=(),
+    )
+
+
+def test_store_counts_equal_a_brute_force_count(kg: KnowledgeGraph) -> None:
+    kg.ingest(EXAMPLE, date=dt.date(2022, 3, 2))  # a second meeting: entities shared
+    counted = replace(count_store(kg), vocabularies=())
+    assert counted == _brute_force(kg)
+    assert counted.triples == kg.store.quad_count()
+
+
+def test_landing_page_catalog_and_eosc_never_count_the_store(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(_kg: object) -> StoreCounts:
+        raise AssertionError("the whole store was counted")
+
+    monkeypatch.setattr("escape_kg.api.count_store", refuse)
+    for path in ("/", "/catalog", "/eosc-profile.json"):
+        assert client.get(path).status_code == 200, path
+    with pytest.raises(AssertionError, match="counted"):
+        client.get("/.well-known/void")
+
+
+def _void_triples(kg: KnowledgeGraph) -> int:
+    urls = kg.registry_urls()
+    value = kg.registry_graph("void", urls).value(URIRef(urls.dataset), URIRef(VOID + "triples"))
+    assert isinstance(value, Literal)
+    return int(value)
+
+
+def test_counts_are_kept_beside_the_store_until_a_new_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(store=tmp_path / "kg", query_workers=0)
+    with KnowledgeGraph.open(settings) as kg:
+        kg.ingest(EXAMPLE, date=dt.date(2021, 9, 8))
+        first = _void_triples(kg)
+        assert first == kg.store.quad_count()
+    kept = tmp_path / "kg" / api.STATISTICS_FILE
+    assert kept.is_file()
+    calls: list[int] = []
+
+    def counted(kg: KnowledgeGraph) -> StoreCounts:
+        calls.append(1)
+        return count_store(kg)
+
+    monkeypatch.setattr("escape_kg.api.count_store", counted)
+    with KnowledgeGraph.open(settings) as kg:
+        assert _void_triples(kg) == first  # a restarted server reads them back
+        assert calls == []
+        kg.ingest(EXAMPLE, date=dt.date(2022, 3, 2))
+        second = _void_triples(kg)
+        assert calls == [1]
+        assert second == kg.store.quad_count() > first
+    # An import by another process (no server running) is seen from the import stamps.
+    with KnowledgeGraph.open(settings) as other:
+        other.store.drop_graph(str(other.minter.graph("2022-03-02-technical-coordination-meeting")))
+    with KnowledgeGraph.open(settings) as kg:
+        assert _void_triples(kg) == first
+        assert calls == [1, 1]
+
+
+def test_an_update_without_import_stamps_is_counted(kg: KnowledgeGraph) -> None:
+    before = _void_triples(kg)
+    kg.update(
+        "INSERT DATA { GRAPH <https://example.org/notes> { <https://example.org/a> "
+        "<https://example.org/b> 'c' } }"
+    )
+    assert _void_triples(kg) == before + 1
+    kg.update(
+        "DELETE DATA { GRAPH <https://example.org/notes> { <https://example.org/a> "
+        "<https://example.org/b> 'c' } }"
+    )
+    assert _void_triples(kg) == before
+
+
+def test_unreadable_kept_counts_are_counted_again(tmp_path: Path) -> None:
+    settings = Settings(store=tmp_path / "kg", query_workers=0)
+    with KnowledgeGraph.open(settings) as kg:
+        kg.ingest(EXAMPLE, date=dt.date(2021, 9, 8))
+        expected = _void_triples(kg)
+    (tmp_path / "kg" / api.STATISTICS_FILE).write_text("{not json", encoding="utf-8")
+    with KnowledgeGraph.open(settings) as kg:
+        assert _void_triples(kg) == expected

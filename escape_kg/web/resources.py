@@ -148,12 +148,12 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
         tag = kg.data_version.tag
         info = overview_cache.get(tag)
         if info is None:
-            info = finding.overview(budget())
+            info = finding.overview(budget(), lateral=kg.lateral)
             overview_cache.clear()
             overview_cache[tag] = info
         home = absolute(request, "/")
-        # The Dataset's statistics read the whole store (20 s at 2,000 meetings the
-        # first time, a second after): kept, like the counts, until the data changes.
+        # The Dataset's dates and meeting count are index reads (tens of ms at 2,000
+        # meetings; it uses none of the whole-store counts): kept until the data changes.
         jsonld = None
         if dataset_jsonld is not None:
             jsonld = jsonld_cache.get((tag, home))
@@ -180,7 +180,9 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
     def search(request: Request, q: str = "", page: int = 1) -> Response:
         text = q.strip()[:200]
         number = min(max(1, page), 10_000)
-        hits, more = finding.search(budget(), text, number) if text else ([], False)
+        hits, more = (
+            finding.search(budget(), text, number, lateral=kg.lateral) if text else ([], False)
+        )
         values = context(request, q=text, hits=hits, more=more, number=number)
         page_html = render("search.html", **values)
         return _respond(request, page_html, HTML_MEDIA)
@@ -226,10 +228,10 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
     def resolve(request: Request, iri_prefix: str, rest: str) -> Response:
         rest = quote(rest, safe="/-._~")  # minted IRIs percent-encode like this
         iri, fmt = iri_prefix + rest, None
-        query = budget()
+        query, lateral = budget(), kg.lateral
         for suffix, name in RDF_SUFFIXES.items():
             # A key may itself end like a suffix ("D5.3" does not, but check first).
-            if rest.endswith(suffix) and describe(query, iri) is None:
+            if rest.endswith(suffix) and describe(query, iri, lateral=lateral) is None:
                 iri, fmt = iri_prefix + rest[: -len(suffix)], name
                 break
         chosen = fmt or choose(request.headers.get("accept"), _OFFERS)
@@ -239,10 +241,10 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
         doc = ln.href(iri)
         if chosen == "html":
             number = _page_number(request)
-            page = views.page(query, kg.minter, iri, number)
+            page = views.page(query, kg.minter, iri, number, lateral=lateral)
             description = page.description if page else None
         else:
-            page, description = None, describe(query, iri)
+            page, description = None, describe(query, iri, lateral=lateral)
         if description is None:
             return _not_found(request, iri, rest, ln, license_url)
         links = _signposts(request, description, doc, license_url, absolute)
@@ -331,13 +333,12 @@ def _signposts(
 
 def _resource_page(request: Request, page: Page, ln: Linker, ctx: dict[str, object]) -> str:
     d = page.description
-    rows = [
-        (ln.show(p), ln.show(o, d.label(o)))
-        for s, p, o in sorted(d.outgoing, key=lambda t: (t[0] != d.iri, str(t[0]), str(t[1])))
-        if s == d.iri
-    ]
+    # Sorted down to the value: stores return the values of one property in their own
+    # order, and a page must not change with the store that holds the data.
+    outgoing = sorted(d.outgoing, key=lambda t: (t[0] != d.iri, str(t[0]), str(t[1]), str(t[2])))
+    rows = [(ln.show(p), ln.show(o, d.label(o))) for s, p, o in outgoing if s == d.iri]
     parts = [
-        (ln.short(s), [(ln.show(p), ln.show(o, d.label(o))) for s2, p, o in d.outgoing if s2 == s])
+        (ln.short(s), [(ln.show(p), ln.show(o, d.label(o))) for s2, p, o in outgoing if s2 == s])
         for s in sorted({s for s, _p, _o in d.outgoing if s != d.iri})
     ]
     incoming = [(ln.show(s, d.label(s)), ln.show(p)) for s, p in d.incoming]
