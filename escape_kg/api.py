@@ -305,9 +305,9 @@ class KnowledgeGraph(Serving):
     def service_description(self, endpoint_url: str) -> Graph:
         """The SPARQL 1.1 Service Description of an endpoint serving this graph: the
         endpoint, languages (Update too when updates are on), result formats, the
-        union default graph and each named graph with its size."""
+        union default graph and each named graph."""
         return service_description(
-            self.store.graphs(), endpoint_url, updates=self.settings.allow_updates
+            self.store.graph_names(), endpoint_url, updates=self.settings.allow_updates
         )
 
     # -- registry metadata ---------------------------------------------------------

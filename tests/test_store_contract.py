@@ -84,6 +84,8 @@ def test_graphs_lists_each_graph_with_its_size(store: QuadStore, graph: str) -> 
     mine = {g.iri: g.triples for g in store.graphs() if g.iri in (graph, other)}
     assert mine == {graph: 2, other: 3}
     assert [g.iri for g in store.graphs()] == sorted(g.iri for g in store.graphs())
+    # the names alone, without counting, are the same list
+    assert store.graph_names() == [g.iri for g in store.graphs()]
 
 
 def test_drop_graph_and_has_graph(store: QuadStore, graph: str) -> None:
@@ -94,6 +96,7 @@ def test_drop_graph_and_has_graph(store: QuadStore, graph: str) -> None:
     store.drop_graph(graph)  # dropping a missing graph is no error
     assert not store.has_graph(graph)
     assert graph not in {g.iri for g in store.graphs()}
+    assert graph not in store.graph_names()
 
 
 def test_quad_count_follows_the_writes(store: QuadStore, graph: str) -> None:

@@ -6,14 +6,12 @@ See https://www.w3.org/TR/sparql11-service-description/.
 from __future__ import annotations
 
 from rdflib import RDF, BNode, Graph, Namespace, URIRef
-from rdflib import Literal as RdfLiteral
 
-from escape_kg.store import GRAPH_FORMATS, RESULT_FORMATS, GraphInfo
+from escape_kg.store import GRAPH_FORMATS, RESULT_FORMATS
 
 __all__ = ["service_description"]
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-VOID = Namespace("http://rdfs.org/ns/void#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 # W3C's IRIs for the formats results can be written in (https://www.w3.org/ns/formats/).
 FORMAT_IRIS = {
@@ -28,17 +26,17 @@ FORMAT_IRIS = {
 }
 
 
-def service_description(
-    graphs: list[GraphInfo], endpoint_url: str, *, updates: bool = False
-) -> Graph:
-    """The SPARQL 1.1 Service Description of an endpoint serving this graph.
+def service_description(graphs: list[str], endpoint_url: str, *, updates: bool = False) -> Graph:
+    """The SPARQL 1.1 Service Description of an endpoint serving the named graphs
+    ``graphs`` (IRIs).
 
-    It names the endpoint, the query language, every result format, the
-    union default graph, and each named graph with its size.
+    It names the endpoint, the query language, every result format, the union
+    default graph, and each named graph. Sizes are left to VoID
+    (/.well-known/void): counting each graph means reading every quad, and clients
+    ask for this description on first contact (a GET without a query).
     """
     g = Graph()
     g.bind("sd", SD)
-    g.bind("void", VOID)
     g.bind("formats", FORMATS)
     service = URIRef(endpoint_url)
     g.add((service, RDF.type, SD.Service))
@@ -55,12 +53,11 @@ def service_description(
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
-    for info in graphs:
+    for iri in graphs:
         named, graph = BNode(), BNode()
         g.add((dataset, SD.namedGraph, named))
         g.add((named, RDF.type, SD.NamedGraph))
-        g.add((named, SD.name, URIRef(info.iri)))
+        g.add((named, SD.name, URIRef(iri)))
         g.add((named, SD.graph, graph))
         g.add((graph, RDF.type, SD.Graph))
-        g.add((graph, VOID.triples, RdfLiteral(info.triples)))
     return g

@@ -89,6 +89,11 @@ class QuadStore(Protocol):
         """Every named graph with its triple count, sorted by IRI."""
         ...
 
+    def graph_names(self) -> list[str]:
+        """Every named graph's IRI, sorted: what ``graphs`` lists, without counting (an
+        index read where the store has one)."""
+        ...
+
     def has_graph(self, graph: str) -> bool:
         """True if the store holds the named graph ``graph``."""
         ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
@@ -42,6 +43,7 @@ class Store:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        self._replacing = threading.Lock()
         if path is None:
             self._store = ox.Store()
             return
@@ -81,6 +83,7 @@ class Store:
         """
         store = cls.__new__(cls)
         store.path = None  # nothing to flush
+        store._replacing = threading.Lock()
         try:
             store._store = ox.Store.read_only(str(path))
         except OSError as exc:
@@ -158,10 +161,16 @@ class Store:
 
     def replace_graph_text(self, graph: str, body: str) -> None:
         """``replace_graph`` with the triples already written by ``ntriples_body``."""
-        # One SPARQL Update request is one transaction in Oxigraph; separate
-        # remove_graph + extend calls would not be.
-        update = f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
-        self._update(update)
+        insert = f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
+        with self._replacing:
+            if self.has_graph(graph):
+                # One SPARQL Update request is one transaction in Oxigraph; separate
+                # remove_graph + extend calls would not be.
+                self._update(f"DROP SILENT GRAPH <{graph}> ;\n{insert}")
+            else:
+                # Nothing to drop: the DROP alone would cost a third of the write.
+                # The lock keeps another thread from creating the graph in between.
+                self._update(insert)
 
     def drop_graph(self, graph: str) -> None:
         """Remove ``graph`` and its triples (no error if it does not exist)."""
@@ -281,6 +290,11 @@ class Store:
         return [
             GraphInfo(str(g), int(n)) for g, n in result.rows() if g is not None and n is not None
         ]
+
+    def graph_names(self) -> list[str]:
+        """Every named graph's IRI, sorted, read from the graph index (milliseconds where
+        ``graphs`` counts every quad: seconds at 2,000 meetings). Empty graphs included."""
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def has_graph(self, graph: str) -> bool:
         """True if the store holds a named graph ``graph`` (even an empty one)."""

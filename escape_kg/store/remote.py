@@ -218,6 +218,15 @@ class RemoteStore:
             found = [g for g in found if not g.iri.startswith(VIRTUOSO_SYSTEM)]
         return sorted(found, key=lambda g: g.iri)
 
+    def graph_names(self) -> list[str]:
+        """Every named graph holding a triple, sorted, without counting (Virtuoso's own
+        graphs left out)."""
+        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        names = [str(row[0]) for row in result.rows() if row[0] is not None]
+        if self.flavour == "virtuoso":
+            names = [n for n in names if not n.startswith(VIRTUOSO_SYSTEM)]
+        return sorted(names)
+
     def has_graph(self, graph: str) -> bool:
         """True if the named graph ``graph`` holds a triple (servers differ on empty graphs).
 
