@@ -106,15 +106,16 @@ def timed(call: Callable[[], object], runs: int) -> list[float]:
 
 
 def timed_cpu(call: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU seconds of this process per run. Oxigraph evaluates in the
-    calling thread, so CPU time is the query's own work: on a machine shared with
-    other jobs it varies much less than the wall clock does."""
+    """Wall-clock and CPU seconds of this thread per run. Oxigraph evaluates in the
+    calling thread, so its CPU time is the query's own work: on a machine shared with
+    other jobs it varies much less than the wall clock does (the process's CPU time
+    would also count the store's background threads, such as RocksDB compactions)."""
     wall, cpu = [], []
     for _ in range(runs):
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0 = time.perf_counter(), time.thread_time()
         call()
         wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
+        cpu.append(time.thread_time() - c0)
     return wall, cpu
 
 
@@ -310,20 +311,24 @@ def throughput(
 
 
 def table(todo: list[Case], caching: bool) -> str:
-    head = (
-        f"{'query':22} {'values':8} {'rows':>6} {'local med':>10} {'p95':>8} {'cpu med':>8} "
-        f"{'HTTP med':>10} {'p95':>8} {'overhead':>9}"
-    )
+    """The figures as a text table; the HTTP columns only when HTTP was measured."""
+    http = any(c.http for c in todo)
+    head = f"{'query':22} {'values':8} {'rows':>6} {'local med':>10} {'p95':>8} {'cpu med':>8}"
+    if http:
+        head += f" {'HTTP med':>10} {'p95':>8} {'overhead':>9}"
     if caching:
         head += f" {'cached med':>11}"
     lines = [head, "-" * len(head)]
     for c in todo:
-        local, http = median_ms(c.local), median_ms(c.http)
-        overhead = 100 * (http - local) / local if local > 0 else math.nan
+        local = median_ms(c.local)
         line = (
             f"{c.name:22} {c.label:8} {c.rows:6} {local:8.1f}ms {p95_ms(c.local):6.1f}ms "
-            f"{median_ms(c.cpu):6.1f}ms {http:8.1f}ms {p95_ms(c.http):6.1f}ms {overhead:8.0f}%"
+            f"{median_ms(c.cpu or c.local):6.1f}ms"
         )
+        if http:
+            remote = median_ms(c.http)
+            overhead = 100 * (remote - local) / local if local > 0 else math.nan
+            line += f" {remote:8.1f}ms {p95_ms(c.http):6.1f}ms {overhead:8.0f}%"
         if caching:
             line += f" {median_ms(c.cached):9.1f}ms"
         lines.append(line)
@@ -402,9 +407,11 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 notes.append("the server has no answer cache (no X-Cache: hit seen)")
     print(f"\n{quads} quads, up to {args.runs} runs each (at most {args.budget:g} s of them)")
-    print("in process: run_named + SPARQL JSON (wall clock, and this process's CPU time);")
-    print("HTTP: GET /queries/{name} as SPARQL JSON with")
-    print("the server's answer cache off; 'cached': the same with the cache on\n")
+    print("in process: run_named + SPARQL JSON (wall clock, and the querying thread's CPU time)")
+    if not args.no_http:
+        print("HTTP: GET /queries/{name} as SPARQL JSON with")
+        print("the server's answer cache off; 'cached': the same with the cache on")
+    print()
     print(table(todo, any(c.cached for c in todo)))
     for line in notes:
         print(line)

@@ -4,7 +4,8 @@ Meetings follow the layout of Indico's text view (a Zoom block with secrets,
 timed top-level items, a round table with one report per work package and
 research infrastructure), with speakers, affiliations and notes that mention
 work packages, events, deliverables and services from the ESCAPE reference
-vocabulary. The same seed always gives the same meetings.
+vocabulary, and action items and decisions in the status update (some closed as done a
+few meetings later). The same seed always gives the same meetings.
 
 With ``--forms``, meetings take the listed forms in turn: ``text`` (Indico's
 text view), ``json`` (Indico's export API with contributions, sub-contributions
@@ -138,6 +139,20 @@ NOTES = [
     "Discussions with {first} {last} about the common data format, WP{wp}/{wp2}.",
     "Next steps: firm up timelines, estimate compute and storage needs for WP{wp}.",
 ]
+# Action items and decisions, in the forms the extractor takes ("ACTION (owner):",
+# "Action: X to ...", "Decision:", "Agreed:"). Later meetings close some with "— done".
+ACTIONS = [
+    "ACTION ({owner}): circulate the WP{wp} {topic} plan by {due}",
+    "Action: {owner} to check the FTS transfers of WP{wp} before {due}",
+    "ACTION ({owner}): update the {topic} section of D{wp}.{n}",
+    "Action: {owner} to contact the DAC21 organisers about WP{wp} by {due}",
+]
+DECISIONS = [
+    "Decision: the WP{wp} report moves to the {topic} session",
+    "Agreed: the DAC21 results go into deliverable D{wp}.{n}",
+    "Decided: WP{wp} keeps Rucio for the data lake tests",
+]
+CLOSE_AFTER = 5  # a meeting may close an action raised this many meetings earlier
 TOPICS = [
     "science platform performance",
     "data lake operations",
@@ -203,10 +218,42 @@ class Meeting:
     items: list[Item]
 
 
-def meeting(index: int, rng: random.Random) -> Meeting:
+def _raised(index: int, seed: int, date: dt.date) -> tuple[list[str], list[str]]:
+    """The actions and decisions the ``index``-th meeting raises, from their own generator
+    (seeded by ``index`` and ``seed``), so that adding them left the rest of every
+    meeting as it was, and a later meeting can restate them to close them."""
+    rng = random.Random(f"actions-{seed}-{index}")
+    values = {
+        "wp": rng.randint(2, 6),
+        "n": rng.randint(1, 4),
+        "topic": rng.choice(TOPICS),
+        "due": (date + dt.timedelta(days=rng.randint(14, 60))).isoformat(),
+    }
+    actions = [
+        rng.choice(ACTIONS).format(owner=_person(rng), **values)
+        for _ in range(rng.choice([0, 0, 1, 1, 2]))
+    ]
+    decisions = [rng.choice(DECISIONS).format(**values) for _ in range(rng.choice([0, 0, 0, 1]))]
+    return actions, decisions
+
+
+def _actions(index: int, seed: int, date: dt.date) -> list[str]:
+    """The notes lines of the meeting's actions and decisions: its own, and (one time in
+    two) those of the meeting CLOSE_AFTER earlier, stated again as done."""
+    actions, decisions = _raised(index, seed, date)
+    lines = actions + decisions
+    earlier = index - CLOSE_AFTER
+    if earlier >= 0 and random.Random(f"close-{seed}-{index}").random() < 0.5:
+        old_date = dt.date(2019, 2, 4) + dt.timedelta(days=7 * (earlier // 5) + earlier % 5)
+        lines += [f"{line} — done" for line in _raised(earlier, seed, old_date)[0]]
+    return lines
+
+
+def meeting(index: int, rng: random.Random, seed: int = 2021) -> Meeting:
     """The ``index``-th meeting, drawn from ``rng``: one a working day from Monday
     2019-02-04, as the project's several series meet in the same week (10,000 meetings
-    end in 2057; one a week would run past 2100, which no minutes' date reader takes)."""
+    end in 2057; one a week would run past 2100, which no minutes' date reader takes).
+    Its actions and decisions come from generators of their own (see ``_raised``)."""
     date = dt.date(2019, 2, 4) + dt.timedelta(days=7 * (index // 5) + index % 5)
     title = rng.choice(SERIES)
     meeting_id = f"{rng.randint(100, 999)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
@@ -223,6 +270,7 @@ def meeting(index: int, rng: random.Random) -> Meeting:
     intro = item("Introduction", 10, [_speaker(rng), _speaker(rng)], [])
     intro.notes, intro.style = [_note(rng) for _ in range(1, rng.randint(2, 4))], "numbered"
     status = item("Status update", 15, [_speaker(rng)], _notes(rng, 2, 5))
+    status.notes += _actions(index, seed, date)
     status.style = "dash"
     items = [intro, status]
     reports = rng.sample(ROUND_TABLE, rng.randint(6, len(ROUND_TABLE)))
@@ -403,7 +451,7 @@ def generate(
     calendar entry alone has none."""
     rng = random.Random(seed)
     for index in range(count):
-        m = meeting(index, rng)
+        m = meeting(index, rng, seed)
         form = forms[index % len(forms)]
         stem = f"{m.date.isoformat()}-meeting-{index:05d}"
         if form == "ics":

@@ -23,6 +23,7 @@ from escape_kg.queries import (
     run_catalogue_query,
 )
 from escape_kg.rdf.iris import DEFAULT_BASE
+from escape_kg.store.sparqltext import without_lateral
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "escape-tc-minutes.txt"
@@ -449,6 +450,49 @@ def test_find_entity_gives_the_iris_other_queries_take(seeded: KnowledgeGraph) -
     top = rows[0]
     assert top["entity"] == ID + "service/rucio"
     assert int(top["mentions"] or 0) >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("bird", "person/ian-bird"),  # a word of a name, any case
+        ("Ian Bi", "person/ian-bird"),  # a whole word, then the start of the next
+        ("ian bird", "person/ian-bird"),  # the whole name
+        ("data lake", "service/data-lake"),  # words inside a longer name
+        ("DAC21", "event/dac21"),  # a whole key
+    ],
+)
+def test_find_entity_finds_a_name_from_a_whole_word_of_it(
+    seeded: KnowledgeGraph, text: str, entity: str
+) -> None:
+    found = {row["entity"] for row in run(seeded, "find-entity", {"text": text})}
+    assert ID + entity in found
+
+
+def test_find_entity_needs_a_whole_word(seeded: KnowledgeGraph) -> None:
+    # The candidates come from an index of whole words, not from reading every label.
+    assert run(seeded, "find-entity", {"text": "ird"}) == []
+    labels = [row["matches"] or "" for row in run(seeded, "find-entity", {"text": "lake"})]
+    assert labels and all("lake" in label.lower() for label in labels)
+
+
+def test_without_lateral_keeps_the_rows_an_optional_lateral_keeps() -> None:
+    text = (
+        "# sparql11: portable\n"
+        "SELECT * WHERE { ?a ?b ?c LATERAL { GRAPH ?g { ?a ?p ?o } } "
+        "LATERAL { OPTIONAL { GRAPH ?g { ?a <x:y> ?z } } } "
+        "LATERAL { OPTIONAL { ?a ?q ?r } ?r ?s ?t } }"
+    )
+    plain = without_lateral(text)
+    assert "LATERAL" not in plain
+    # A lone OPTIONAL becomes a left join of the rows so far, not a joined group.
+    assert " ".join(plain.split()) == (
+        "# sparql11: portable SELECT * WHERE { ?a ?b ?c { GRAPH ?g { ?a ?p ?o } } "
+        "OPTIONAL { GRAPH ?g { ?a <x:y> ?z } } { OPTIONAL { ?a ?q ?r } ?r ?s ?t } }"
+    )
+    assert without_lateral(text.replace("sparql11: portable", "")) == text.replace(
+        "sparql11: portable", ""
+    )
 
 
 # -- several meetings: rows stay with their own meeting -------------------------------

@@ -15,7 +15,7 @@ from escape_kg.rdf.iris import Minter
 from escape_kg.rdf.mapping import ImportInfo, meeting_graph, meeting_key_of
 from escape_kg.rdf.namespaces import EKG, SCHEMA
 from escape_kg.rdf.reference import reference_graph
-from escape_kg.rdf.summaries import LABEL_PREDICATES, action_line
+from escape_kg.rdf.summaries import LABEL_PREDICATES, action_line, words
 
 BASE = "https://w3id.org/escape-kg/id/"
 AT = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -121,3 +121,32 @@ def test_the_reference_graph_has_keys_for_aliases() -> None:
     keys = {str(k) for k in g.objects(dac, EKG.searchKey)}
     assert "dac21" in keys
     assert "escape data lake data challenge 2021" in keys
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("ian bird", ["ian", "bird"]),
+        ("escape data lake (dios)", ["escape", "data", "lake", "dios"]),
+        ("d5.3", ["d5"]),  # two characters with a digit count, the lone "3" does not
+        ("institut de la physique", ["institut", "physique"]),
+        ("dac21", []),  # the key itself is no extra word
+        ("ego-virgo", ["ego", "virgo"]),
+        ("wp5 wp5", ["wp5"]),
+    ],
+)
+def test_words_are_runs_of_letters_and_digits_worth_a_lookup(key: str, expected: list[str]) -> None:
+    assert words(key) == expected
+
+
+def test_every_entity_gets_the_words_of_its_keys_that_are_not_keys(graph: Graph) -> None:
+    keys: dict[object, set[str]] = {}
+    for s, k in graph.subject_objects(EKG.searchKey):
+        keys.setdefault(s, set()).add(str(k))
+    expected = {
+        (s, Literal(w)) for s, ks in keys.items() for k in ks for w in words(k) if w not in ks
+    }
+    found = list(graph.subject_objects(EKG.searchWord))
+    assert set(found) == expected
+    assert len(found) == len(set(found))
+    assert (URIRef(BASE + "person/ian-bird"), Literal("bird")) in expected

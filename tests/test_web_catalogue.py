@@ -23,11 +23,15 @@ SEED = ROOT / "examples" / "escape-tc-minutes.txt"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 SPEAKERS = "/queries/speakers-by-institute"
 # A person whose name is markup, in a graph of its own, to check that pages escape data.
+# With the search summaries the importer would write (find-entity looks them up).
 EVIL = b"""
 @prefix schema: <http://schema.org/> .
+@prefix ekg: <https://w3id.org/escape-kg/ontology#> .
 GRAPH <https://example.org/evil> {
   <https://w3id.org/escape-kg/id/person/evil> a schema:Person ;
-    schema:name "<b>Evil</b><script>alert(1)</script>" .
+    schema:name "<b>Evil</b><script>alert(1)</script>" ;
+    ekg:searchKey "<b>evil</b><script>alert(1)</script>" ;
+    ekg:searchWord "evil", "script", "alert" .
 }
 """
 

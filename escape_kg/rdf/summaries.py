@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from escape_kg.rdf.namespaces import EKG, RDF, SCHEMA, XSD
 
-__all__ = ["LABEL_PREDICATES", "action_line", "meeting_summary", "search_keys"]
+__all__ = ["LABEL_PREDICATES", "action_line", "meeting_summary", "search_keys", "words"]
 
 Triple = tuple[Node, Node, Node]
 
@@ -37,9 +37,14 @@ _ITEM_COUNT = EKG.itemCount
 _NAME = SCHEMA.name
 _PERFORMER = SCHEMA.performer
 _SEARCH_KEY = EKG.searchKey
+_SEARCH_WORD = EKG.searchWord
 _SPEAKER_COUNT = EKG.speakerCount
 _SPEAKER_NAMES = EKG.speakerNames
 _TYPE = RDF.type
+# A word is a run of letters and digits: the find-entity query cuts its text the same
+# way (SPARQL "[\\W_]+", which Oxigraph reads with Unicode classes, as Python does).
+_WORD = re.compile(r"[^\W_]+")
+_DIGIT = re.compile(r"\d")
 
 
 def action_line(notes: str) -> str | None:
@@ -84,13 +89,26 @@ def meeting_summary(meeting: URIRef, triples: Sequence[Triple]) -> list[Triple]:
     return out
 
 
+def words(key: str) -> list[str]:
+    """The words of ``key`` worth a lookup, each once, in order: runs of letters and digits
+    of three characters or more, or of two with a digit ("d5"), that differ from ``key``
+    itself. "escape data lake" gives three, "dac21" none (its key says it), "la" none."""
+    found = {
+        w: None for w in _WORD.findall(key) if len(w) > 2 or (len(w) == 2 and _DIGIT.search(w))
+    }
+    found.pop(key, None)
+    return list(found)
+
+
 def search_keys(triples: Iterable[Triple], skip: Iterable[Node] = ()) -> list[Triple]:
     """One ``ekg:searchKey`` per distinct lower-cased label (LABEL_PREDICATES) of each
     subject in ``triples``, except the subjects in ``skip`` (agenda items and the meeting,
-    which nobody looks up by name). Queries match a term exactly against these keys, an
-    index lookup, instead of lower-casing every label of every graph."""
+    which nobody looks up by name), and one ``ekg:searchWord`` per distinct word of those
+    keys that is not a key itself (see ``words``). Queries match a term exactly against
+    these, an index lookup, instead of lower-casing every label of every graph."""
     skipped = set(skip)
     seen: set[tuple[Node, str]] = set()
+    keys: dict[Node, list[str]] = {}
     out: list[Triple] = []
     for s, p, o in triples:
         if p in LABEL_PREDICATES and s not in skipped and isinstance(o, Literal):
@@ -98,4 +116,12 @@ def search_keys(triples: Iterable[Triple], skip: Iterable[Node] = ()) -> list[Tr
             if (s, key) not in seen:
                 seen.add((s, key))
                 out.append((s, _SEARCH_KEY, Literal(key)))
+                keys.setdefault(s, []).append(key)
+    for s, labels in keys.items():
+        done = set(labels)
+        for key in labels:
+            for word in words(key):
+                if word not in done:
+                    done.add(word)
+                    out.append((s, _SEARCH_WORD, Literal(word)))
     return out

@@ -169,14 +169,44 @@ def without_lateral(sparql: str) -> str:
     """
     if not PORTABLE.search(sparql):
         return sparql
-    cuts = [(start, end) for start, end, token in _tokens(sparql) if token.upper() == "LATERAL"]
+    tokens = list(_tokens(sparql))
+    cuts: list[tuple[int, int]] = []
+    for i, (start, end, token) in enumerate(tokens):
+        if token.upper() != "LATERAL":
+            continue
+        closing = _optional_only(tokens, i + 1)
+        if closing is None:
+            cuts.append((start, end))
+        else:
+            # LATERAL { OPTIONAL { … } } keeps a row that finds nothing; the plain group
+            # { OPTIONAL { … } } would be joined and drop it: write OPTIONAL { … }.
+            cuts += [(start, tokens[i + 1][1]), (closing[0], closing[1])]
     out: list[str] = []
     last = 0
-    for start, end in cuts:
+    for start, end in sorted(cuts):
         out += [sparql[last:start]]
         last = end
     out.append(sparql[last:])
     return "".join(out)
+
+
+def _optional_only(tokens: list[tuple[int, int, str]], at: int) -> tuple[int, int] | None:
+    """When ``tokens[at:]`` is ``{ OPTIONAL { … } }``, the span of its last ``}``."""
+    if at + 2 >= len(tokens) or tokens[at][2] != "{" or tokens[at + 1][2].upper() != "OPTIONAL":
+        return None
+    if tokens[at + 2][2] != "{":
+        return None
+    depth = 0
+    for j in range(at + 2, len(tokens)):
+        token = tokens[j][2]
+        depth += token == "{"
+        depth -= token == "}"
+        if depth == 0:
+            following = tokens[j + 1] if j + 1 < len(tokens) else None
+            if following is not None and following[2] == "}":
+                return following[0], following[1]
+            return None
+    return None
 
 
 def with_using(update: str, default: Sequence[str], named: Sequence[str]) -> str:
