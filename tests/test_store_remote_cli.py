@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from _server import serve_process
 from click.testing import CliRunner
 from rdflib import URIRef
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 from escape_kg.api import KnowledgeGraph
 from escape_kg.cli import main
@@ -124,6 +127,23 @@ def test_the_web_app_serves_a_remote_store(request: pytest.FixtureRequest) -> No
         assert "Technical Coordination Meeting" in answer.text
         sparql = client.get("/sparql", params={"query": "ASK { ?s a schema:Person }"})
         assert sparql.json()["boolean"] is True
+
+
+def test_serve_takes_a_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    # the URL given to --store is the server's, not a folder named after it
+    url, env = server(request, "oxigraph")
+    emptied(url, env)
+    path = example_minutes()[0]
+    KnowledgeGraph.open(Settings.load(env=env, store=url)).ingest(path, date=example_date(path))
+    with serve_process(tmp_path, ["--store", url], env) as running:
+        client = SPARQLWrapper(running.sparql)
+        client.setQuery(
+            "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?item <http://schema.org/performer> ?p }"
+        )
+        client.setReturnFormat(JSON)
+        answer = client.queryAndConvert()
+    assert isinstance(answer, dict)
+    assert int(answer["results"]["bindings"][0]["n"]["value"]) == 16  # the speakers
 
 
 def test_an_unreachable_store_is_one_line_and_exit_code_2() -> None:

@@ -18,6 +18,7 @@ from escape_kg.errors import EscapeKGError, StoreError
 
 __all__ = [
     "CliError",
+    "StoreLocation",
     "as_date",
     "date_option",
     "errors_to_exit_codes",

@@ -17,6 +17,7 @@ from rich.markup import escape
 from escape_kg.api import KnowledgeGraph
 from escape_kg.cli.common import (
     CliError,
+    StoreLocation,
     errors_to_exit_codes,
     main,
     store_option,
@@ -104,10 +105,11 @@ def register(
 @main.command()
 @click.option(
     "--store",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=StoreLocation(),
     default=None,
-    help="Store folder to serve (default: $ESCAPE_KG_STORE, else the default store if "
-    "it exists; with none of these, the bundled example minutes are served from memory).",
+    help="Store folder, or the URL of a SPARQL store, to serve (default: $ESCAPE_KG_STORE, "
+    "else the default store if it exists; with none of these, the bundled example minutes "
+    "are served from memory).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -146,7 +148,7 @@ def register(
 )
 @errors_to_exit_codes
 def serve(
-    store: Path | None,
+    store: Path | str | None,
     host: str,
     port: int,
     base: str | None,
