@@ -7,8 +7,11 @@ started on a free loopback port, and prints median and 95th-percentile times,
 the HTTP overhead and the throughput of concurrent clients over a mix of
 queries. Not a test: it prints figures and asserts nothing.
 
-    python bench/catalogue_latency.py --store DIR [--runs 20] [--requests 400]
+    python bench/catalogue_latency.py --store DIR|URL [--runs 20] [--requests 400] [--clients 8 32]
     python bench/catalogue_latency.py --store DIR --answers OUT_DIR   (sorted CSV per run)
+
+With a remote store's URL (credentials in ESCAPE_KG_STORE_USER / _PASSWORD), "in
+process" means through this process's client of that server.
 """
 
 from __future__ import annotations
@@ -139,10 +142,15 @@ def affordable(first: float, runs: int, budget: float) -> int:
     return max(1, min(runs, int(budget / max(first, 1e-6))))
 
 
+def open_store(store: str) -> KnowledgeGraph:
+    """The store folder or remote store URL ``store`` (credentials from the environment)."""
+    return KnowledgeGraph.open(Settings.load(store=store))
+
+
 def measure_local(
-    store: Path, todo: list[Case], runs: int, budget: float, answers: Path | None
+    store: str, todo: list[Case], runs: int, budget: float, answers: Path | None
 ) -> None:
-    with KnowledgeGraph.open(Settings(store=store)) as kg:
+    with open_store(store) as kg:
         for case in todo:
             t0 = time.perf_counter()
             as_json(kg, case)  # also warms the caches
@@ -199,14 +207,16 @@ UNCACHED = {**JSON, "Cache-Control": "no-cache"}
 
 
 class Server:
-    """`escape-kg serve --store DIR` on a free loopback port, stopped on exit."""
+    """`escape-kg serve --store DIR|URL` on a free loopback port, stopped on exit."""
 
-    def __init__(self, store: Path, extra: list[str], *, cache: bool) -> None:
+    def __init__(self, store: str, extra: list[str], *, cache: bool) -> None:
         self.port = free_port()
         self.root = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "escape_kg", "serve", "--store", str(store)]
         command += ["--host", "127.0.0.1", "--port", str(self.port), *extra]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ESCAPE_KG_")}
+        # The caller's settings stay out, except the credentials of a remote store.
+        keep = ("ESCAPE_KG_STORE_USER", "ESCAPE_KG_STORE_PASSWORD")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ESCAPE_KG_") or k in keep}
         if not cache:
             env["ESCAPE_KG_CACHE_ENTRIES"] = "0"
         self.proc = subprocess.Popen(
@@ -359,13 +369,17 @@ def describe(label: str, t: Throughput, clients: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--store", type=Path, required=True, help="an imported store folder")
+    parser.add_argument(
+        "--store", required=True, help="an imported store folder, or a remote store's URL"
+    )
     parser.add_argument("--runs", type=int, default=20, help="timed runs per query and values")
     parser.add_argument("--http-runs", type=int, help="timed HTTP runs (default: --runs)")
     parser.add_argument(
         "--budget", type=float, default=30, help="seconds of timed runs per query at most"
     )
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--clients", type=int, nargs="+", default=[8], help="concurrent HTTP clients (each)"
+    )
     parser.add_argument("--requests", type=int, default=400, help="requests for throughput")
     parser.add_argument("--only", nargs="*", help="query names (default: the whole catalogue)")
     parser.add_argument("--answers", type=Path, help="write each run's rows as sorted CSV here")
@@ -375,10 +389,10 @@ def main(argv: list[str] | None = None) -> None:
         "--serve-arg", action="append", default=[], help="extra `escape-kg serve` argument"
     )
     args = parser.parse_args(argv)
-    if not args.store.exists():
+    if "://" not in args.store and not Path(args.store).exists():
         raise SystemExit(f"no store at {args.store}")
 
-    with KnowledgeGraph.open(Settings(store=args.store)) as kg:
+    with open_store(args.store) as kg:
         names = sorted(kg.catalogue())
         quads = kg.store.quad_count()
     todo = cases([n for n in names if not args.only or n in args.only])
@@ -395,15 +409,17 @@ def main(argv: list[str] | None = None) -> None:
         # request reaches the engine; then a second server measures the cache.
         with Server(args.store, args.serve_arg, cache=False) as server:
             hits = measure_http(server, todo, runs, args.budget, cached=False)
-            t = throughput(server, mix, args.clients, args.requests, UNCACHED)
-            notes.append(describe("throughput, cache off", t, args.clients))
+            for clients in args.clients:
+                t = throughput(server, mix, clients, args.requests, UNCACHED)
+                notes.append(describe("throughput, cache off", t, clients))
         if hits:
             notes.append(f"warning: {hits} answers said X-Cache: hit with the cache off")
         with Server(args.store, args.serve_arg, cache=True) as server:
             hits = measure_http(server, todo, runs, args.budget, cached=True)
             if hits:
-                t = throughput(server, mix, args.clients, args.requests, JSON)
-                notes.append(describe("throughput, cache on (warm)", t, args.clients))
+                for clients in args.clients:
+                    t = throughput(server, mix, clients, args.requests, JSON)
+                    notes.append(describe("throughput, cache on (warm)", t, clients))
             else:
                 notes.append("the server has no answer cache (no X-Cache: hit seen)")
     print(f"\n{quads} quads, up to {args.runs} runs each (at most {args.budget:g} s of them)")

@@ -189,18 +189,15 @@ def import_step(target: Target, folder: Path) -> tuple[float, float, int, str]:
 
 
 def catalogue(target: Target, runs: int, clients: list[int]) -> None:
-    """bench/catalogue_latency.py on the store as it stands, once per client count
-    (only the first run measures every query; the others measure throughput)."""
-    env = {**os.environ, **target.env}
-    for i, count in enumerate(clients):
-        command = [
-            sys.executable, str(HERE / "catalogue_latency.py"), "--store", target.spec,
-            "--runs", str(runs), "--clients", str(count), "--requests", str(25 * count),
-        ]  # fmt: skip
-        if i:
-            command += ["--throughput-only"]
-        sys.stdout.flush()
-        subprocess.run(command, env=env, check=False)
+    """bench/catalogue_latency.py on the store as it stands: every query in process and
+    over HTTP, then the throughput of each number of ``clients``."""
+    command = [
+        sys.executable, str(HERE / "catalogue_latency.py"), "--store", target.spec,
+        "--runs", str(runs), "--requests", str(25 * max(clients)),
+        "--clients", *map(str, clients),
+    ]  # fmt: skip
+    sys.stdout.flush()
+    subprocess.run(command, env={**os.environ, **target.env}, check=False)
 
 
 def grow(target: Target, batches: list[tuple[int, Path]], args: argparse.Namespace) -> None:
