@@ -27,7 +27,7 @@ __all__ = [
 
 
 def shapes_graph() -> Graph:
-    """Every bundled shapes file parsed into one graph (parsed once per process)."""
+    """Every bundled shapes file parsed into one new graph, which the caller may change."""
     # pySHACL reads the shapes graph thousands of times per run: the lean store pays.
     graph = Graph(DocumentStore())
     for path in shape_files():
@@ -36,10 +36,17 @@ def shapes_graph() -> Graph:
 
 
 @cache
+def _shapes() -> Graph:
+    """``shapes_graph`` parsed once per process, for reading only: parsing the shapes
+    costs more than validating a meeting."""
+    return shapes_graph()
+
+
+@cache
 def _shapes_without_twinned_sparql() -> Graph:
     """The shapes with each SHACL-SPARQL constraint that has a Python twin switched off."""
     graph = Graph(DocumentStore())
-    graph += shapes_graph()
+    graph += _shapes()
     for constraint in TWINS:
         graph.add((URIRef(constraint), SH.deactivated, RDFLiteral(True)))
     return graph
@@ -68,9 +75,7 @@ def validate_graph(
     if source_path is None:
         name = next(data.objects(None, EKG.sourceName), None)
         source_path = str(name) if name is not None else None
-    return make_report(
-        data, shapes_graph(), report_graph, source_path=source_path, twins=not sparql
-    )
+    return make_report(data, _shapes(), report_graph, source_path=source_path, twins=not sparql)
 
 
 @cache

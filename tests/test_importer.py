@@ -92,3 +92,22 @@ def test_a_long_import_flushes_the_store_as_it_goes(
     assert [o.status for o in outcomes].count("imported") == 5
     # After the 2nd and the 4th stored documents, before the run was complete.
     assert flushes[0] < flushes[1] < flushes[-1]
+
+
+def test_reimporting_a_changed_file_replaces_its_graph_whole(tmp_path: Path) -> None:
+    # A new graph is written without a DROP, an existing one with it: either way the
+    # store must end up holding exactly what a fresh import of the file holds.
+    path = tmp_path / "2021-09-08-tc.txt"
+    path.write_bytes(SEED)
+    kg = KnowledgeGraph.open(Settings(store=tmp_path / "store"))
+    [first] = kg.ingest_many([path])
+    path.write_bytes(SEED.replace(b"Rucio", b"FTS"))
+    [second] = kg.ingest_many([path])
+    kg.close()
+    fresh = KnowledgeGraph.memory()
+    [only] = fresh.ingest_many([path])
+    assert (first.status, second.status, only.status) == ("imported", "imported", "imported")
+    assert first.graph_iri == second.graph_iri
+    reopened = KnowledgeGraph.open(Settings(store=tmp_path / "store"))
+    assert stored(reopened) == stored(fresh)
+    reopened.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -161,24 +161,33 @@ class Store:
 
     def replace_graph_text(self, graph: str, body: str) -> None:
         """``replace_graph`` with the triples already written by ``ntriples_body``."""
-        insert = f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
         with self._replacing:
             if self.has_graph(graph):
                 # One SPARQL Update request is one transaction in Oxigraph; separate
                 # remove_graph + extend calls would not be.
+                insert = f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
                 self._update(f"DROP SILENT GRAPH <{graph}> ;\n{insert}")
             else:
-                # Nothing to drop: the DROP alone would cost a third of the write.
-                # The lock keeps another thread from creating the graph in between.
-                self._update(insert)
+                # Nothing to drop, and a load is one transaction too: writing a new graph
+                # this way costs about 30% less than the DROP and INSERT DATA update
+                # (the body, N-Triples with long strings, is Turtle). The lock keeps
+                # another thread from creating the graph in between.
+                self._write(
+                    lambda: self._store.load(
+                        body, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph)
+                    )
+                )
 
     def drop_graph(self, graph: str) -> None:
         """Remove ``graph`` and its triples (no error if it does not exist)."""
         self._update(f"DROP SILENT GRAPH <{graph}>")
 
     def _update(self, update: str) -> None:
+        self._write(lambda: self._store.update(update))
+
+    def _write(self, write: Callable[[], None]) -> None:
         try:
-            self._store.update(update)
+            write()
         except SyntaxError as exc:  # our own serialisation produced bad syntax: a bug
             raise StoreError(f"internal error writing to the store: {exc}") from exc
         except OSError as exc:
