@@ -24,7 +24,6 @@ import argparse
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from catalogue_latency import free_port
 from generate_minutes import write
 
 from escape_kg.api import KnowledgeGraph
@@ -56,12 +56,6 @@ class Target:
     name: str
     spec: str
     env: dict[str, str] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:

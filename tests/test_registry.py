@@ -153,7 +153,7 @@ def test_statistics_follow_a_new_import(kg: KnowledgeGraph) -> None:
     fresh.ingest(EXAMPLE, date=dt.date(2021, 9, 8))
     after = fresh.dataset_statistics()
     assert (before.meetings, after.meetings) == (0, 1)
-    assert after.triples > before.triples
+    assert after.counts.triples > before.counts.triples
 
 
 def test_every_eosc_mandatory_field_is_present(kg: KnowledgeGraph) -> None:

@@ -139,46 +139,6 @@ class DatasetStatistics:
             raise LookupError("these dataset statistics were made without the store counts")
         return self.store
 
-    @property
-    def triples(self) -> int:
-        """Statements in named graphs."""
-        return self.counts.triples
-
-    @property
-    def graphs(self) -> int:
-        """Named graphs holding at least one statement."""
-        return self.counts.graphs
-
-    @property
-    def distinct_subjects(self) -> int:
-        """Distinct subjects of the statements in named graphs."""
-        return self.counts.distinct_subjects
-
-    @property
-    def distinct_objects(self) -> int:
-        """Distinct objects of the statements in named graphs."""
-        return self.counts.distinct_objects
-
-    @property
-    def entities(self) -> int:
-        """Typed resources whose IRI starts with the base."""
-        return self.counts.entities
-
-    @property
-    def classes(self) -> tuple[tuple[str, int], ...]:
-        """(class IRI, distinct instances), sorted by IRI."""
-        return self.counts.classes
-
-    @property
-    def properties(self) -> tuple[tuple[str, int], ...]:
-        """(property IRI, statements), sorted by IRI."""
-        return self.counts.properties
-
-    @property
-    def vocabularies(self) -> tuple[str, ...]:
-        """Namespaces of the classes and properties used, the base's own left out."""
-        return self.counts.vocabularies
-
 
 def _one_row(kg: Queryable, sparql: str) -> tuple[Any, ...]:
     row = next(kg.query(sparql).rows(), None)

@@ -218,26 +218,27 @@ def void_description(stats: DatasetStatistics, settings: Settings, urls: Registr
     g.add((ds, FOAF.homepage, URIRef(urls.landing)))
     if stats.last_import is not None:
         g.add((ds, DCTERMS.modified, _when(stats.last_import)))
+    counts = stats.counts
     for name, value in (
-        ("triples", stats.triples),
-        ("entities", stats.entities),
-        ("distinctSubjects", stats.distinct_subjects),
-        ("distinctObjects", stats.distinct_objects),
-        ("classes", len(stats.classes)),
-        ("properties", len(stats.properties)),
+        ("triples", counts.triples),
+        ("entities", counts.entities),
+        ("distinctSubjects", counts.distinct_subjects),
+        ("distinctObjects", counts.distinct_objects),
+        ("classes", len(counts.classes)),
+        ("properties", len(counts.properties)),
     ):
         g.add((ds, VOID[name], Literal(value)))
-    for cls, count in stats.classes:
+    for cls, count in counts.classes:
         part = BNode()
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(count)))
-    for prop, count in stats.properties:
+    for prop, count in counts.properties:
         part = BNode()
         g.add((ds, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(prop)))
         g.add((part, VOID.triples, Literal(count)))
-    for vocabulary in stats.vocabularies:
+    for vocabulary in counts.vocabularies:
         g.add((ds, VOID.vocabulary, URIRef(vocabulary)))
     g.add((ds, VOID.sparqlEndpoint, URIRef(urls.sparql)))
     for dump in DUMPS:
