@@ -14,6 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from escape_kg.errors import QueryError
+from escape_kg.paging import RESERVED_PARAMETERS, Page, paged
 from escape_kg.rdf.iris import DEFAULT_BASE
 from escape_kg.rdf.namespaces import PREFIXES
 from escape_kg.resources import data_dir
@@ -214,6 +215,13 @@ def _parameter(spec: str, where: str, line: int) -> Parameter:
             line=line,
         )
     name, kind = match["name"], match["type"]
+    if name in RESERVED_PARAMETERS:
+        raise QueryError(
+            f"the parameter name {name!r} is reserved for paging",
+            hint="every query takes limit= and offset= already; give the parameter another name",
+            path=where,
+            line=line,
+        )
     if not _NAME.fullmatch(name):
         raise QueryError(
             f"{name!r} is not a usable parameter name",
@@ -413,14 +421,17 @@ def run_catalogue_query(
     values: Mapping[str, str] | None = None,
     *,
     catalogue: Mapping[str, CatalogueQuery] | None = None,
+    page: Page | None = None,
 ) -> QueryResult:
     """Run the catalogue query ``name`` on ``kg`` with ``values`` for its parameters.
 
     ``catalogue`` defaults to the bundled one (pass it to avoid re-reading the
     files on every call). Values are bound as RDF terms by substitution, never
-    pasted into the query text. Raises QueryError for an unknown query name
-    (listing the known ones) and for bad parameter values (see ``bind``).
+    pasted into the query text; ``page`` (default: every row) is applied inside
+    the query (see ``paged``). Raises QueryError for an unknown query name
+    (listing the known ones), for bad parameter values (see ``bind``) and for a
+    page of a query that is not a SELECT.
     """
     query = find_query(load_catalogue() if catalogue is None else catalogue, name)
     terms = bind(query, values or {}, kg.minter.base)
-    return kg.query(query.text, bindings=terms)
+    return kg.query(paged(query.text, page or Page()), bindings=terms)

@@ -132,3 +132,18 @@ def test_result_values_are_shown_as_text_never_as_markup(page: Page) -> None:
     expect(page.locator("table.results td").first).to_have_text(markup)
     assert page.locator("#results img").count() == 0
     assert page.evaluate("typeof window.__x") == "undefined"
+
+
+def test_following_next_on_a_results_page_shows_the_next_rows(page: Page, root: str) -> None:
+    url = root + "/queries/speakers-by-institute"
+    _, text = fetch(url + "?format=json")
+    names = [b["speakerName"]["value"] for b in json.loads(text)["results"]["bindings"]]
+    page.goto(url + "?limit=5")
+    expect(page.locator("#paging")).to_contain_text("Rows 1–5; more follow.")
+    page.click("#next")
+    expect(page.locator("#paging")).to_contain_text("Rows 6–10")
+    assert page.url == url + "?limit=5&offset=5"
+    shown = page.locator("table.results tbody tr td:nth-child(7)").all_text_contents()
+    assert shown == names[5:10]
+    page.click("#previous")
+    expect(page.locator("#paging")).to_contain_text("Rows 1–5")

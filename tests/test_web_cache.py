@@ -270,7 +270,7 @@ def test_a_max_age_setting_replaces_no_cache() -> None:
 def test_catalogue_answers_are_cached_with_validators(
     kg: KnowledgeGraph, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runs = count_runs(monkeypatch, kg, "run_catalogue")
+    runs = count_runs(monkeypatch, kg, "run_query")
     url = "/queries/meetings"
     first = client.get(url, params={"after": "2021-01-01"})
     # the same typed value written another way binds the same term

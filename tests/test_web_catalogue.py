@@ -318,3 +318,100 @@ def test_the_page_script_and_style_are_served(client: TestClient) -> None:
     missing = client.get("/static/../api.py")
     assert missing.status_code == 404
     assert client.get("/static/secret.txt").status_code == 404
+
+
+# -- paging -----------------------------------------------------------------------------------
+
+
+def table_rows(page: str) -> list[str]:
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    return re.findall(r"<tr>.*?</tr>", body)
+
+
+def href(page: str, rel: str) -> str | None:
+    match = re.search(rf'<a rel="{rel}" id="\w+" href="([^"]+)"', page)
+    return None if match is None else match[1].replace("&amp;", "&")
+
+
+def test_html_pages_link_to_their_neighbours_and_keep_the_values(client: TestClient) -> None:
+    params = {"before": "2021-12-31", "limit": "5"}
+    all_of_it = client.get(SPEAKERS, params={"before": "2021-12-31"}, headers={"accept": BROWSER})
+    whole = table_rows(all_of_it.text)
+    assert len(whole) == 17  # under the default page size: all on one page
+    first = client.get(SPEAKERS, params=params, headers={"accept": BROWSER})
+    assert "Rows 1–5; more follow." in first.text
+    assert href(first.text, "prev") is None
+    seen = table_rows(first.text)
+    following = href(first.text, "next")
+    assert following == f"http://testserver{SPEAKERS}?before=2021-12-31&limit=5&offset=5"
+    assert 'name="limit" value="5"' in first.text  # the form keeps the page size
+    while following is not None:
+        page = client.get(following, headers={"accept": BROWSER})
+        assert href(page.text, "prev") is not None
+        seen += table_rows(page.text)
+        following = href(page.text, "next")
+    assert seen == whole
+    assert "Rows 16–17 (the last)." in page.text
+    back = href(page.text, "prev")
+    assert back is not None and back.endswith("limit=5&offset=10")
+
+
+def test_the_next_link_appears_only_when_a_row_follows(client: TestClient) -> None:
+    exact = client.get(SPEAKERS, params={"limit": "17"}, headers={"accept": BROWSER})
+    assert len(table_rows(exact.text)) == 17
+    assert href(exact.text, "next") is None and "(all of them)" in exact.text
+    one_short = client.get(SPEAKERS, params={"limit": "16"}, headers={"accept": BROWSER})
+    assert href(one_short.text, "next") is not None
+    past = client.get(SPEAKERS, params={"offset": "40"}, headers={"accept": BROWSER})
+    assert past.status_code == 200 and "No rows from row 41" in past.text
+
+
+def test_html_pages_have_a_default_size_and_label_their_downloads(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("escape_kg.web.catalogue.HTML_PAGE_ROWS", 4)
+    page = client.get(SPEAKERS, params={"after": "2000-01-01"}, headers={"accept": BROWSER})
+    assert len(table_rows(page.text)) == 4
+    assert href(page.text, "next") == f"http://testserver{SPEAKERS}?after=2000-01-01&offset=4"
+    assert 'name="limit"' not in page.text  # the default size is not written into links
+    assert "Download every row: " in page.text and "Only this page: " in page.text
+    everything = f"http://testserver{SPEAKERS}?after=2000-01-01&amp;format=csv"
+    this_page = f"http://testserver{SPEAKERS}?after=2000-01-01&amp;limit=4&amp;format=csv"
+    assert f'<a href="{everything}">CSV</a>' in page.text
+    assert f'<a href="{this_page}">CSV</a>' in page.text
+    assert len(client.get(everything.replace("&amp;", "&")).text.splitlines()) == 18
+    assert len(client.get(this_page.replace("&amp;", "&")).text.splitlines()) == 5
+
+
+def test_paged_answers_send_link_headers(client: TestClient) -> None:
+    middle = client.get(SPEAKERS, params={"limit": "5", "offset": "5", "format": "csv"})
+    base = f"http://testserver{SPEAKERS}"
+    assert middle.headers["link"] == (
+        f'<{base}?limit=5&format=csv>; rel="prev", '
+        f'<{base}?limit=5&offset=10&format=csv>; rel="next"'
+    )
+    last = client.get(SPEAKERS, params={"limit": "5", "offset": "15"})
+    assert last.headers["link"] == f'<{base}?limit=5&offset=10>; rel="prev"'
+    assert "link" not in client.get(SPEAKERS).headers  # a whole answer has no neighbours
+    page = client.get(SPEAKERS, params={"limit": "5"}, headers={"accept": BROWSER})
+    assert page.headers["link"] == f'<{base}?limit=5&offset=5>; rel="next"'
+    assert (
+        client.get(SPEAKERS, params={"limit": "5"}, headers={"accept": BROWSER}).headers["link"]
+        == page.headers["link"]
+    )  # kept with the cached answer
+
+
+def test_the_cache_keeps_each_page_apart(client: TestClient) -> None:
+    first = client.get(SPEAKERS, params={"limit": "3"})
+    second = client.get(SPEAKERS, params={"limit": "3", "offset": "3"})
+    assert first.headers["x-cache"] == second.headers["x-cache"] == "miss"
+    assert first.headers["etag"] != second.headers["etag"]
+    assert bindings(first) != bindings(second)
+    again = client.get(SPEAKERS, params={"offset": "3", "limit": "3"})
+    assert again.headers["x-cache"] == "hit" and bindings(again) == bindings(second)
+    whole = client.get(SPEAKERS)
+    assert whole.headers["x-cache"] == "miss" and len(bindings(whole)) == 17
+    # The default page and the same size asked for differ in their links, so in the cache.
+    default = client.get(SPEAKERS, headers={"accept": BROWSER})
+    asked = client.get(SPEAKERS, params={"limit": "100"}, headers={"accept": BROWSER})
+    assert asked.headers["x-cache"] == "miss" and default.headers["etag"] != asked.headers["etag"]

@@ -19,6 +19,8 @@ from escape_kg.cli.common import (
     table_console,
 )
 from escape_kg.config import Settings
+from escape_kg.paging import MAX_DIGITS, Page, paged
+from escape_kg.queries import find_query
 from escape_kg.rdf.namespaces import PREFIXES
 from escape_kg.store import DUMP_FORMATS, QueryResult
 
@@ -26,6 +28,7 @@ __all__ = ["export", "graphs", "load", "queries_", "query"]
 
 # -- query ----------------------------------------------------------------------
 
+PAGE_MAX = 10**MAX_DIGITS - 1
 QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"]
 
 
@@ -82,28 +85,51 @@ def _query_text(arg: str) -> str:
     metavar="KEY=VALUE",
     help="A parameter of a catalogue query (or of a .rq file with a header); repeatable.",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(0, PAGE_MAX),
+    default=None,
+    help="Print at most this many rows (SELECT only; applied inside the query).",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(0, PAGE_MAX),
+    default=0,
+    show_default=True,
+    help="Skip this many rows first (SELECT only); with --limit, pages through an answer.",
+)
 @click.argument("query", required=False)
 @errors_to_exit_codes
 def query(
-    store: Path | None, fmt: str, name: str | None, params: tuple[str, ...], query: str | None
+    store: Path | None,
+    fmt: str,
+    name: str | None,
+    params: tuple[str, ...],
+    limit: int | None,
+    offset: int,
+    query: str | None,
 ) -> None:
     """Run a SPARQL QUERY (text, a .rq file, or - for stdin) over all graphs,
     or a named catalogue query with --name NAME --param key=value.
 
     The prefixes schema: ekg: org: oa: prov: dcterms: dcat: skos: fabio:
     frapo: owl: rdf: rdfs: xsd: are predeclared. Parameter values are bound as
-    typed RDF terms, never pasted into the query.
+    typed RDF terms, never pasted into the query. --limit and --offset become a
+    LIMIT and OFFSET of the query, taken within any the query has itself.
     """
     values = _key_values(params)
     if (name is None) == (query is None):
         raise click.UsageError("give either a QUERY or --name NAME")
+    page = Page(limit, offset)
     with open_kg(store, existing=True) as kg:
         if name is not None:
-            result = kg.run_named(name, values)
+            entry = find_query(kg.catalogue(), name)
+            bindings = kg.catalogue_bindings(name, values)
+            result = kg.query(paged(entry.text, page, name=repr(name)), bindings=bindings)
         else:
             assert query is not None
-            result = kg.run_text(_query_text(query), values)
-        _print_result(result, fmt)
+            result = kg.run_text(paged(_query_text(query), page), values)
+        _print_result(result, fmt, offset)
 
 
 def _key_values(params: tuple[str, ...]) -> dict[str, str]:
@@ -132,9 +158,14 @@ def queries_() -> None:
                 highlight=False,
                 markup=False,
             )
+    console.print(
+        "Every query also takes --limit N and --offset N: one page of its rows.",
+        highlight=False,
+        markup=False,
+    )
 
 
-def _print_result(result: QueryResult, fmt: str) -> None:
+def _print_result(result: QueryResult, fmt: str, offset: int = 0) -> None:
     if fmt != "table":
         if result.kind == "graph" and fmt in {"csv", "tsv", "json", "xml"}:
             fmt = "turtle"
@@ -155,7 +186,8 @@ def _print_result(result: QueryResult, fmt: str) -> None:
         table.add_row(*(_compact(term) for term in row))
         rows += 1
     console.print(table)
-    Console(stderr=True).print(f"{rows} row(s)")
+    first = f", rows {offset + 1}–{offset + rows}" if offset and rows else ""
+    Console(stderr=True).print(f"{rows} row(s){first}")
 
 
 # -- graphs, export, load -----------------------------------------------------------

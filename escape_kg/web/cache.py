@@ -36,7 +36,10 @@ __all__ = [
     "validators",
 ]
 
-Compute = Callable[[], Awaitable[tuple[str, bytes]]]
+# A computed answer: its media type and body, and optionally headers that go with it.
+Compute = Callable[
+    [], Awaitable[tuple[str, bytes] | tuple[str, bytes, tuple[tuple[str, str], ...]]]
+]
 
 
 def normalise_query(text: str) -> str:
@@ -109,11 +112,13 @@ def validators(etag: str, modified: float, max_age: int) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class CachedAnswer:
-    """One answer as sent: its media type and body, and the data version it reflects."""
+    """One answer as sent: its media type and body, the data version it reflects, and
+    headers that belong to the body (a page's ``Link``)."""
 
     media_type: str
     body: bytes
     version: DataVersion
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class ResponseCache:
@@ -201,8 +206,8 @@ class ResponseCache:
         entry = self.get(key, version)
         headers["X-Cache"] = "miss" if entry is None else "hit"
         if entry is None:
-            media_type, body = await compute()
-            entry = CachedAnswer(media_type, body, version)
+            media_type, body, *more = await compute()
+            entry = CachedAnswer(media_type, body, version, *more)
             self.put(key, entry)
         since = request.headers.get("if-modified-since")
         # If-Modified-Since counts only without If-None-Match (RFC 9110, 13.1.3).
@@ -214,7 +219,7 @@ class ResponseCache:
 
 def _full(request: Request, entry: CachedAnswer, headers: Mapping[str, str]) -> Response:
     body = entry.body
-    extra = dict(headers)
+    extra = dict(headers) | dict(entry.headers)
     if request.method == "HEAD":
         extra["content-length"] = str(len(body))
         body = b""

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from escape_kg import __version__
+from escape_kg.paging import MAX_DIGITS
 
 __all__ = ["openapi_document", "openapi_router"]
 
@@ -74,6 +75,22 @@ _CATALOGUE_PARAMS = [
         "who",
         "text",
         "workpackage",
+    )
+]
+
+
+# Paging of catalogue answers (HTML pages show 100 rows unless limit is given).
+_PAGING = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 0, "maximum": 10**MAX_DIGITS - 1},
+    }
+    for name, description in (
+        ("limit", "At most this many rows (SELECT queries only; HTML pages: 100 by default)."),
+        ("offset", "Skip this many rows first (SELECT queries only)."),
     )
 ]
 
@@ -151,7 +168,7 @@ def openapi_document() -> dict[str, Any]:
             "/queries/{name}": {
                 "get": _read(
                     "Run a catalogue query with its parameters",
-                    [name_param, _FORMAT, *_CATALOGUE_PARAMS],
+                    [name_param, _FORMAT, *_PAGING, *_CATALOGUE_PARAMS],
                 )
             },
             "/store": {

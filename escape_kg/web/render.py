@@ -19,6 +19,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from escape_kg.queries import PARAMETER_TYPES, CatalogueQuery
 from escape_kg.rdf.namespaces import EKG, PREFIXES
 from escape_kg.views import Bar, Highlight
 
@@ -27,7 +28,9 @@ __all__ = [
     "Chart",
     "Linker",
     "MinutesLine",
+    "Pager",
     "Segment",
+    "catalogue_results",
     "chart",
     "environment",
     "minutes_lines",
@@ -53,6 +56,89 @@ def environment() -> Environment:
 def render(template: str, **context: Any) -> str:
     """``template`` rendered with ``context`` (values are escaped by the template)."""
     return environment().get_template(template).render(**context)
+
+
+@cache
+def _catalogue_environment() -> Environment:
+    # The catalogue pages keep the query page's plain look, not the linked-data layout.
+    return Environment(
+        loader=PackageLoader("escape_kg.web", "templates/catalogue"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a page of rows sits in an answer: the number of its first row (from 1),
+    how many it shows, whether more follow, and the links to its neighbours."""
+
+    first: int
+    shown: int
+    more: bool
+    previous: str | None
+    next: str | None
+
+
+def _result_cell(term: Node | None) -> dict[str, str | bool]:
+    if term is None:
+        return {"text": "", "iri": False, "note": ""}
+    if isinstance(term, URIRef):
+        return {"text": str(term), "iri": True, "note": ""}
+    if isinstance(term, BNode):
+        return {"text": f"_:{term}", "iri": False, "note": ""}
+    note = ""
+    if isinstance(term, RdfLiteral):
+        datatype = term.datatype
+        note = f"@{term.language}" if term.language else ""
+        note = note or ("" if datatype in (None, XSD.string) else str(datatype))
+    return {"text": str(term), "iri": False, "note": note}
+
+
+def catalogue_results(
+    query: CatalogueQuery,
+    values: Mapping[str, str],
+    variables: Sequence[str],
+    rows: Sequence[Sequence[Node | None]],
+    downloads: Mapping[str, str],
+    *,
+    pager: Pager | None = None,
+    page_downloads: Mapping[str, str] | None = None,
+    hidden: Sequence[tuple[str, str]] = (),
+) -> str:
+    """One catalogue query's results as an HTML page: a form with its parameters (the
+    values given, else the defaults; ``hidden`` fields ride along), the table, and
+    download links (``downloads``: the whole answer, by format name).
+
+    With a ``pager`` the page says which rows it shows, links to the previous and
+    next pages, and offers ``page_downloads`` (this page only) too.
+    """
+    fields = [
+        {
+            "name": p.name,
+            "type": p.type,
+            "value": values.get(p.name) or p.default or "",
+            "placeholder": "required" if p.required else PARAMETER_TYPES[p.type],
+            "description": p.description,
+        }
+        for p in query.parameters
+    ]
+    table = [[_result_cell(term) for term in row] for row in rows]
+    return (
+        _catalogue_environment()
+        .get_template("results.html")
+        .render(
+            query=query,
+            fields=fields,
+            hidden=hidden,
+            variables=variables,
+            rows=table,
+            downloads=downloads,
+            page_downloads=page_downloads or {},
+            pager=pager,
+        )
+    )
 
 
 class Linker:
