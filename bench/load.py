@@ -6,12 +6,16 @@ persistent connections for ``--seconds`` seconds, each picking requests at rando
 from the catalogue queries (with values taken from the store: people, meetings,
 organisations, work packages) and the resource pages (HTML and Turtle). Partway
 through, one more client sends a query that would run for hours; it must come back
-503 at the server's time limit while the others keep being answered.
+503 once it has run for the server's time limit (after its turn in the queue for a
+worker) while the others keep being answered.
 
-Prints the error count, latency percentiles, requests/s, the cache hit ratio, the
-server's resident memory over time (server process and query workers), and what
-happened to the runaway. With ``--meetings N`` it also prints the importer's peak
-memory. Loopback only; it stops by itself. Not a test: it prints figures.
+Prints the error count (503s split into queries stopped at the run limit and requests
+turned away after waiting for a worker), latency percentiles, requests/s, the cache
+hit ratio, the server's memory over time (RSS and PSS of the server process and of its
+query workers: PSS counts pages they share once), what the server's RSS is made of,
+and what happened to the runaway (how long it waited for a worker, then ran). With
+``--meetings N`` it also prints the importer's peak memory. Loopback only; it stops
+by itself. Not a test: it prints figures.
 
     python bench/load.py --store DIR [--seconds 60] [--clients 32] [--query-timeout 5]
     python bench/load.py --meetings 2000 [--keep DIR] [--no-pages]
@@ -23,6 +27,7 @@ import argparse
 import http.client
 import json
 import random
+import re
 import resource
 import signal
 import socket
@@ -40,14 +45,16 @@ from pathlib import Path
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 STARTUP_LIMIT = 180.0  # seconds for the server to open a large store
 HTML = "text/html"
+# Distinct IRIs of each kind: every meeting graph states the type of the people and
+# organisations it names again, so without DISTINCT one kind fills any LIMIT.
 SAMPLE = """SELECT ?kind ?x WHERE {
-  { ?x a schema:Person . BIND("person" AS ?kind) } UNION
-  { ?x a ekg:Meeting . BIND("meeting" AS ?kind) } UNION
-  { ?x a org:Organization . BIND("org" AS ?kind) } UNION
-  { ?x a ekg:WorkPackage . BIND("wp" AS ?kind) } UNION
-  { ?x a schema:Event . FILTER NOT EXISTS { ?x a ekg:Meeting } FILTER NOT EXISTS
-    { ?x a ekg:AgendaItem } BIND("event" AS ?kind) }
-} LIMIT 4000"""
+  { SELECT DISTINCT ?x ("person" AS ?kind) { ?x a schema:Person } LIMIT 500 } UNION
+  { SELECT DISTINCT ?x ("meeting" AS ?kind) { ?x a ekg:Meeting } LIMIT 500 } UNION
+  { SELECT DISTINCT ?x ("org" AS ?kind) { ?x a org:Organization } LIMIT 500 } UNION
+  { SELECT DISTINCT ?x ("wp" AS ?kind) { ?x a ekg:WorkPackage } LIMIT 50 } UNION
+  { SELECT DISTINCT ?x ("event" AS ?kind) { ?x a schema:Event . FILTER NOT EXISTS
+    { ?x a ekg:Meeting } FILTER NOT EXISTS { ?x a ekg:AgendaItem } } LIMIT 500 }
+}"""
 
 
 @dataclass
@@ -59,6 +66,7 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     cache: Counter[str] = field(default_factory=Counter)
     finished_at: list[float] = field(default_factory=list)
+    refusals: Counter[str] = field(default_factory=Counter)
 
 
 def free_port() -> int:
@@ -72,6 +80,19 @@ def rss_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size of one process in KiB (0 if it has gone or is unreadable):
+    pages shared with other processes (the store's files mapped by the server and every
+    worker, the fork server's copy-on-write pages) count once across them all."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -93,9 +114,45 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def memory(pid: int) -> tuple[int, int]:
-    """(server RSS, sum of its child processes' RSS) in MiB."""
-    return rss_kib(pid) // 1024, sum(rss_kib(c) for c in descendants(pid)) // 1024
+Memory = tuple[int, int, int, int]
+
+
+def breakdown(pid: int) -> dict[str, int]:
+    """Resident MiB of one process by kind of mapping: the main heap, other anonymous
+    memory (malloc arenas of threads, the engine's allocations), mapped files."""
+    kinds: Counter[str] = Counter()
+    kind = "other"
+    try:
+        for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+            head = line.split(maxsplit=5)
+            if "-" in head[0] and len(head) >= 5 and ":" not in head[0]:
+                name = head[5] if len(head) > 5 else ""
+                kind = (
+                    "heap"
+                    if name == "[heap]"
+                    else "anonymous"
+                    if not name
+                    else ("stack" if name.startswith("[stack") else "files")
+                )
+            elif line.startswith("Rss:"):
+                kinds[kind] += int(line.split()[1])
+    except OSError:
+        pass
+    return {k: v // 1024 for k, v in sorted(kinds.items())}
+
+
+def memory(pid: int) -> Memory:
+    """(server RSS, sum of its child processes' RSS, server PSS, children's PSS) in MiB.
+
+    RSS counts shared pages in every process that maps them; the PSS sum is what the
+    whole process tree really holds."""
+    children = descendants(pid)
+    return (
+        rss_kib(pid) // 1024,
+        sum(rss_kib(c) for c in children) // 1024,
+        pss_kib(pid) // 1024,
+        sum(pss_kib(c) for c in children) // 1024,
+    )
 
 
 def build_store(meetings: int, store: Path) -> None:
@@ -214,7 +271,7 @@ def client(
         path, accept = rnd.choice(requests)
         started = time.monotonic()
         try:
-            status, _, cache = get(conn, path, accept)
+            status, body, cache = get(conn, path, accept)
         except (OSError, http.client.HTTPException) as exc:
             tally.errors.append(f"{path}: {exc!r}")
             conn.close()
@@ -227,17 +284,24 @@ def client(
         tally.cache[cache] += 1
         if status >= 400:
             tally.errors.append(f"{path}: {status}")
+        if status == 503:
+            # Stopped at the run limit, or turned away after waiting for a worker?
+            waited = b"did not start" in body or b"stayed busy" in body  # (older servers)
+            tally.refusals["waited" if waited else "ran"] += 1
     conn.close()
 
 
 def runaway(port: int, result: dict[str, float]) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     result["sent"] = time.monotonic()
-    status, _, _ = get(
+    status, body, _ = get(
         conn, "/sparql?" + urllib.parse.urlencode({"query": RUNAWAY}), "application/json"
     )
     result["answered"] = time.monotonic()
     result["status"] = status
+    # The server says how long the query waited for a worker before its run limit began.
+    waited = re.search(rb"waited ([0-9.]+) s for a worker", body)
+    result["waited"] = float(waited.group(1)) if waited else 0.0
     conn.close()
 
 
@@ -286,7 +350,7 @@ def run(args: argparse.Namespace, store: Path, log: Path) -> None:
             f"{args.clients} clients for {args.seconds:g} s"
         )
         start_mem = memory(proc.pid)
-        samples = [(0.0, *start_mem)]
+        samples: list[tuple[float, int, int, int, int]] = [(0.0, *start_mem)]
         begin = time.monotonic()
         stop = begin + args.seconds
         tallies = [Tally() for _ in range(args.clients)]
@@ -308,6 +372,12 @@ def run(args: argparse.Namespace, store: Path, log: Path) -> None:
             thread.join()
         slow.join(timeout=args.query_timeout + 30)
         end_mem = memory(proc.pid)
+        print(f"server memory by kind (RSS MiB): {breakdown(proc.pid)}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        _, text, _ = get(conn, "/metrics", "text/plain")
+        conn.close()
+        held = [ln for ln in text.decode().splitlines() if ln.startswith("escape_kg_cache_")]
+        print("  " + "; ".join(held))
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -321,9 +391,9 @@ def run(args: argparse.Namespace, store: Path, log: Path) -> None:
 def report(
     args: argparse.Namespace,
     tallies: list[Tally],
-    samples: list[tuple[float, int, int]],
-    start_mem: tuple[int, int],
-    end_mem: tuple[int, int],
+    samples: list[tuple[float, int, int, int, int]],
+    start_mem: Memory,
+    end_mem: Memory,
     outcome: dict[str, float],
     code: int,
 ) -> None:
@@ -332,7 +402,12 @@ def report(
     statuses: Counter[int] = sum((t.statuses for t in tallies), Counter())
     cache: Counter[str] = sum((t.cache for t in tallies), Counter())
     ms = [x * 1000 for x in latencies]
+    refusals: Counter[str] = sum((t.refusals for t in tallies), Counter())
     print(f"requests: {len(latencies)} answered, {len(errors)} errors, statuses {dict(statuses)}")
+    print(
+        f"  503s: {refusals['ran']} stopped at the run limit, {refusals['waited']} turned "
+        "away after waiting for a worker"
+    )
     for e in errors[:5]:
         print("  error:", e)
     print(
@@ -346,8 +421,16 @@ def report(
         f"end {end_mem[0]} + {end_mem[1]}, peak {max(s[1] for s in samples)} + "
         f"{max(s[2] for s in samples)}"
     )
+    print(
+        f"server PSS MiB (server + workers): start {start_mem[2]} + {start_mem[3]}, "
+        f"end {end_mem[2]} + {end_mem[3]}, peak {max(s[3] for s in samples)} + "
+        f"{max(s[4] for s in samples)}, whole tree peak {max(s[3] + s[4] for s in samples)}"
+    )
     step = max(1, len(samples) // 6)
-    print("  over time: " + ", ".join(f"{t:.0f}s {a}+{b}" for t, a, b in samples[::step]))
+    print(
+        "  over time (RSS server+workers / PSS server+workers): "
+        + ", ".join(f"{t:.0f}s {a}+{b}/{c}+{d}" for t, a, b, c, d in samples[::step])
+    )
     if "answered" in outcome:
         took = outcome["answered"] - outcome["sent"]
         during = [
@@ -358,8 +441,9 @@ def report(
         ]
         worst = max((x for _, x in during), default=0.0) * 1000
         print(
-            f"runaway query: status {outcome['status']:.0f} after {took:.2f} s "
-            f"(limit {args.query_timeout:g} s); meanwhile {len(during)} other requests "
+            f"runaway query: status {outcome['status']:.0f} after {took:.2f} s, of which "
+            f"{outcome['waited']:.1f} s waiting for a worker (run limit {args.query_timeout:g} s); "
+            f"meanwhile {len(during)} other requests "
             f"answered ({len(during) / took:.0f}/s, slowest {worst:.0f} ms)"
         )
     else:

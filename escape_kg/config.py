@@ -75,6 +75,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ESCAPE_KG_MAX_QUERY_CHARS": ("max_query_chars", _number(int, "a number of characters")),
     "ESCAPE_KG_QUERY_TIMEOUT": ("query_timeout", _number(float, "a number of seconds")),
     "ESCAPE_KG_QUERY_WORKERS": ("query_workers", _number(int, "a number of processes")),
+    "ESCAPE_KG_QUERY_WAIT": ("query_wait", _number(float, "a number of seconds")),
     "ESCAPE_KG_IMPORT_WORKERS": ("import_workers", _number(int, "a number of processes")),
     "ESCAPE_KG_MAX_RESULT_ROWS": ("max_result_rows", _number(int, "a number of rows")),
     "ESCAPE_KG_MAX_RESULT_BYTES": ("max_result_bytes", _number(int, "a number of bytes")),
@@ -129,7 +130,8 @@ class Settings:
     ``max_body_bytes`` caps a /sparql or /update request body (graph uploads to
     /store are capped by ``max_bytes``), ``max_query_chars`` the text of one
     query, ``query_timeout`` (seconds) the run time of one query, which
-    ``query_workers`` processes run; ``max_result_rows`` and ``max_result_bytes``
+    ``query_workers`` processes run; a request waits at most ``query_wait`` seconds
+    for one of them to come free (then 503); ``max_result_rows`` and ``max_result_bytes``
     cap what one answer may hold. The server keeps recent read answers in memory,
     at most ``cache_entries`` of them (0: no cache) and ``cache_bytes`` in all,
     until the next write; ``cache_max_age`` is how many seconds clients may reuse
@@ -161,6 +163,9 @@ class Settings:
     max_query_chars: int = 100_000
     query_timeout: float = 30.0
     query_workers: int = 2
+    # How long a request may queue for a busy worker, apart from how long its query may
+    # run: a closed loop of 32 clients on 2 workers queues seconds at a time, normally.
+    query_wait: float = 30.0
     # Processes that build documents in long imports; 0 = one per core.
     import_workers: int = 0
     max_result_rows: int = 100_000
@@ -219,7 +224,7 @@ class Settings:
                 hint="set ESCAPE_KG_BASE or --base to something like https://kg.example.org/id/",
             )
         positive = ("max_bytes", "max_body_bytes", "max_query_chars", "max_result_rows")
-        for name in (*positive, "max_result_bytes", "query_timeout"):
+        for name in (*positive, "max_result_bytes", "query_timeout", "query_wait"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"the setting {name} must be a positive number")
         for name in ("cache_entries", "cache_bytes", "cache_max_age"):

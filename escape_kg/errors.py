@@ -9,6 +9,7 @@ turn them into exit codes (cli.py) and status codes (web/)::
      │    ├── SourceError       unreadable: empty, binary, wrong encoding, too large
      │    └── ParseError        readable, but not minutes (no agenda, no date, ...)
      ├── ValidationError        the graph violates the shapes (carries the report)
+     ├── ServerBusyError        every query worker stayed busy for as long as a request waits
      ├── QueryError             a SPARQL query is malformed or refused
      │    ├── QueryTimeoutError a query ran past the time limit and was stopped
      │    └── ResultTooLargeError  an answer exceeds the row or byte cap
@@ -31,6 +32,7 @@ __all__ = [
     "QueryError",
     "QueryTimeoutError",
     "ResultTooLargeError",
+    "ServerBusyError",
     "SourceError",
     "StoreError",
     "StoreLockedError",
@@ -109,6 +111,15 @@ class ValidationError(EscapeKGError):
             path=path,
         )
         self.report = report
+
+
+class ServerBusyError(EscapeKGError):
+    """No query worker came free within the time a request may wait for one; the query
+    never started. ``retry_after`` is how many seconds a client should wait first."""
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 class QueryError(EscapeKGError):

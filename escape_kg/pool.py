@@ -6,6 +6,12 @@ worker is a process with its own read-side store handle that runs one query at a
 time; the server sends it a ``QueryJob`` and gets serialised bytes back. A worker
 that overruns the limit is killed and replaced.
 
+Two bounds, set apart: ``timeout`` is how long a query may RUN (then its worker is
+killed); ``wait`` is how long a request may WAIT for a free worker before it is
+turned away with ServerBusyError (503 and Retry-After). Waiting requests are served
+first come, first served, so under a steady load none waits much longer than the
+others; a queue of cheap queries behind two busy workers is normal, not an error.
+
 Store handles in workers: an on-disk store stays open (and locked) in the server
 process, and each worker opens it read-only. Reading while another process writes
 is undefined behaviour in the engine, so a write (``QueryPool.writing``) first
@@ -16,27 +22,38 @@ N-Quads once per generation and each worker loads the copy.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from rdflib.term import Node
 from rdflib.util import from_n3
 
 from escape_kg import errors
-from escape_kg.errors import EscapeKGError, QueryError, QueryTimeoutError, StoreError
-from escape_kg.store import Limits, QuadStore, Store
+from escape_kg.errors import (
+    EscapeKGError,
+    QueryError,
+    QueryTimeoutError,
+    ServerBusyError,
+    StoreError,
+)
+from escape_kg.flight import SingleFlight
+from escape_kg.rdf.namespaces import PREFIXES
+from escape_kg.store import Limits, QuadStore, QueryResult, Store
 
-__all__ = ["Answer", "QueryJob", "QueryPool", "execute"]
+__all__ = ["Answer", "CallJob", "QueryJob", "QueryPool", "execute"]
 
 Kind = Literal["select", "ask", "graph"]
+T = TypeVar("T")
 # A worker that has not loaded its store by then is broken (a huge in-memory copy?).
 STARTUP_LIMIT = 120.0
 
@@ -53,6 +70,17 @@ class QueryJob:
     named_graphs: list[str] | None = None
     bindings: Mapping[str, str] = field(default_factory=dict)
     prefixes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallJob:
+    """A read made of several queries (a resource page) as it crosses to a worker: the
+    worker calls ``function(query, *args)``, ``query`` running SPARQL on its store with
+    the project's prefixes. ``function`` must be importable at module level (it crosses
+    by name), ``args`` and its value must pickle, and ``args`` must be hashable."""
+
+    function: Callable[..., object]
+    args: tuple[Hashable, ...]
 
 
 @dataclass(frozen=True)
@@ -99,6 +127,16 @@ def execute(store: QuadStore, job: QueryJob, limits: Limits) -> Answer:
     raise error
 
 
+def _querier(store: QuadStore) -> Callable[..., QueryResult]:
+    """What a CallJob's function gets to query the worker's store with: the signature
+    of ``KnowledgeGraph.query`` (SPARQL, keyword ``bindings``)."""
+
+    def query(sparql: str, *, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        return store.query(sparql, substitutions=bindings, prefixes=PREFIXES)
+
+    return query
+
+
 Source = tuple[Literal["path"], str] | tuple[Literal["dump"], bytes]
 
 
@@ -121,7 +159,10 @@ def _worker_main(conn: Connection, source: Source, limits: Limits) -> None:
         if job is None:
             return
         try:
-            conn.send(("ok", execute(store, job, limits)))
+            if isinstance(job, CallJob):
+                conn.send(("ok", job.function(_querier(store), *job.args)))
+            else:
+                conn.send(("ok", execute(store, job, limits)))
         except EscapeKGError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.hint))
 
@@ -170,13 +211,22 @@ class _Worker:
 
 class QueryPool:
     """``workers`` processes running queries on ``store`` (an embedded Store; StoreError
-    for another) for at most ``timeout`` seconds.
+    for another) for at most ``timeout`` seconds each; a query waits at most ``wait``
+    seconds for a free worker (None: as long as ``timeout``).
 
     Thread-safe: the web server calls ``run`` from many threads at once. Workers
     start on first use; ``close`` stops them all.
     """
 
-    def __init__(self, store: QuadStore, *, workers: int, timeout: float, limits: Limits) -> None:
+    def __init__(
+        self,
+        store: QuadStore,
+        *,
+        workers: int,
+        timeout: float,
+        limits: Limits,
+        wait: float | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError("a query pool needs at least one worker")
         if not isinstance(store, Store):
@@ -185,6 +235,7 @@ class QueryPool:
         self.store = store
         self.size = workers
         self.timeout = timeout
+        self.wait = timeout if wait is None else wait
         self.limits = limits
         ctx = multiprocessing.get_context("forkserver")
         # forkserver: workers fork from a clean, single-threaded process, not from the
@@ -194,6 +245,8 @@ class QueryPool:
         self._ctx = ctx
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
+        # Requests waiting for a worker, oldest first; only the first may take one.
+        self._queue: deque[object] = deque()
         self._alive = 0  # idle + busy
         self._busy = 0
         self._generation = 0
@@ -201,6 +254,7 @@ class QueryPool:
         self._closed = False
         self._source: tuple[int, Source] | None = None
         self._source_lock = threading.Lock()
+        self._flights: SingleFlight[object] = SingleFlight()
 
     # -- the data workers load ------------------------------------------------
 
@@ -222,33 +276,18 @@ class QueryPool:
 
     def _acquire(self, deadline: float) -> _Worker:
         stale: list[_Worker] = []
+        ticket = object()
         try:
             with self._cond:
-                while True:
-                    if self._closed:
-                        raise StoreError("the query workers have been stopped")
-                    if not self._writing:
-                        while self._idle:
-                            worker = self._idle.pop()
-                            if worker.generation == self._generation:
-                                self._busy += 1
-                                return worker
-                            stale.append(worker)
-                            self._alive -= 1
-                        if self._alive < self.size:
-                            self._alive += 1
-                            self._busy += 1
-                            generation = self._generation
-                            break
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise QueryTimeoutError(
-                            f"all {self.size} query workers stayed busy for the "
-                            f"{self.timeout:g} s time limit",
-                            hint="try again shortly; the operator can add workers with "
-                            "--query-workers / ESCAPE_KG_QUERY_WORKERS",
-                        )
-                    self._cond.wait(remaining)
+                self._queue.append(ticket)
+                try:
+                    generation = self._take(ticket, deadline, stale)
+                finally:
+                    self._queue.remove(ticket)
+                    # The next in line may be able to go now (or to give up in its turn).
+                    self._cond.notify_all()
+                if isinstance(generation, _Worker):
+                    return generation
         finally:
             for worker in stale:
                 worker.stop()
@@ -257,6 +296,39 @@ class QueryPool:
         except BaseException:
             self._release(None)
             raise
+
+    def _take(self, ticket: object, deadline: float, stale: list[_Worker]) -> _Worker | int:
+        """With ``_cond`` held: wait until ``ticket`` is first in line and a worker is free,
+        then check out an idle worker, or reserve a place for a new one (its generation).
+        Raises ServerBusyError past ``deadline``, StoreError once the pool is closed."""
+        while True:
+            if self._closed:
+                raise StoreError("the query workers have been stopped")
+            if not self._writing and self._queue[0] is ticket:
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.generation == self._generation:
+                        self._busy += 1
+                        return worker
+                    stale.append(worker)
+                    self._alive -= 1
+                if self._alive < self.size:
+                    self._alive += 1
+                    self._busy += 1
+                    return self._generation
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                busy = "paused for a write" if self._writing else "busy"
+                raise ServerBusyError(
+                    f"all {self.size} query workers stayed {busy} for {self.wait:g} s, as "
+                    "long as a request may wait for one; the query did not start",
+                    hint="try again shortly; the operator can add workers with "
+                    "--query-workers / ESCAPE_KG_QUERY_WORKERS or let requests wait "
+                    "longer with --query-wait / ESCAPE_KG_QUERY_WAIT",
+                    # A worker comes free at the latest when its query reaches the run limit.
+                    retry_after=max(1, math.ceil(min(self.timeout, self.wait))),
+                )
+            self._cond.wait(remaining)
 
     def _release(self, worker: _Worker | None, *, healthy: bool = False) -> None:
         with self._cond:
@@ -307,14 +379,54 @@ class QueryPool:
 
     # -- running -------------------------------------------------------------------
 
+    @property
+    def waiting(self) -> int:
+        """How many requests are waiting for a free worker right now."""
+        with self._cond:
+            return len(self._queue)
+
+    @property
+    def shared(self) -> int:
+        """How many queries so far were answered by an equal query's run."""
+        return self._flights.shared
+
     def run(self, job: QueryJob) -> Answer:
         """Run ``job`` in a worker; returns its answer.
 
-        Raises QueryTimeoutError after ``timeout`` seconds (the worker is killed
-        and replaced), the worker's own QueryError / ResultTooLargeError, and
-        StoreError when a worker cannot start or dies.
+        Raises ServerBusyError when no worker came free within ``wait`` seconds (the
+        query did not start), QueryTimeoutError after ``timeout`` seconds of running
+        (the worker is killed and replaced), the worker's own QueryError /
+        ResultTooLargeError, and StoreError when a worker cannot start or dies.
+        The same job asked again while it runs waits for that run's answer.
         """
-        worker = self._acquire(time.monotonic() + self.timeout)
+        key = (
+            self._generation,  # never share an answer across a write
+            job.sparql,
+            job.result_format,
+            job.graph_format,
+            None if job.default_graphs is None else tuple(job.default_graphs),
+            None if job.named_graphs is None else tuple(job.named_graphs),
+            tuple(sorted(job.bindings.items())),
+            tuple(sorted(job.prefixes.items())),
+        )
+        answer = self._flights.run(key, lambda: self._run(job))
+        assert isinstance(answer, Answer)
+        return answer
+
+    def call(self, function: Callable[..., T], *args: Hashable) -> T:
+        """``function(query, *args)`` run in a worker, as ``run`` runs a query (see
+        CallJob): under the same wait bound and time limit, shared with an equal call
+        already running. Raises what ``run`` raises, and the function's own
+        EscapeKGError."""
+        job = CallJob(function, args)
+        key = (self._generation, function.__module__, function.__qualname__, args)
+        value = self._flights.run(key, lambda: self._run(job))
+        return value  # type: ignore[return-value]  # the worker ran ``function``
+
+    def _run(self, job: QueryJob | CallJob) -> object:
+        asked = time.monotonic()
+        worker = self._acquire(asked + self.wait)
+        waited = time.monotonic() - asked
         healthy = False
         try:
             worker.wait_ready()  # loading the store is not the query's time
@@ -328,8 +440,11 @@ class QueryPool:
                     hint="narrow the query; the server has started a fresh worker",
                 ) from exc
             if message is None:
+                # Said apart, so a client that waited long for the 503 sees why.
+                queued = f" (it first waited {waited:.1f} s for a worker)" if waited >= 0.1 else ""
                 raise QueryTimeoutError(
-                    f"the query ran longer than the {self.timeout:g} s time limit and was stopped",
+                    f"the query ran longer than the {self.timeout:g} s time limit and was "
+                    f"stopped{queued}",
                     hint="make it more selective (name the graph with GRAPH <...>, add "
                     "LIMIT); the operator can raise the limit with --query-timeout or "
                     "ESCAPE_KG_QUERY_TIMEOUT",
@@ -339,9 +454,7 @@ class QueryPool:
             self._release(worker, healthy=healthy)
         if message[0] == "error":
             raise _rebuild(*message[1:])
-        answer = message[1]
-        assert isinstance(answer, Answer)
-        return answer
+        return message[1]
 
     @contextmanager
     def writing(self) -> Iterator[None]:

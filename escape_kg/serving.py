@@ -8,13 +8,16 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rdflib.term import Node
 
+from escape_kg import finding, views
 from escape_kg.config import Settings
+from escape_kg.describe import Description, Querier, describe
 from escape_kg.errors import QueryError
 from escape_kg.pool import Answer, QueryJob, QueryPool, execute
 from escape_kg.queries import (
@@ -29,7 +32,16 @@ from escape_kg.rdf.iris import Minter
 from escape_kg.rdf.namespaces import PREFIXES
 from escape_kg.store import Limits, QuadStore, QueryResult, Store
 
-__all__ = ["DataVersion", "Serving"]
+__all__ = [
+    "DataVersion",
+    "ResourceView",
+    "Serving",
+    "overview_view",
+    "resource_view",
+    "search_view",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,67 @@ class DataVersion:
 
     tag: str
     modified: float
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    """What the page of one IRI is built from: the IRI meant (``…/x.ttl`` means ``…/x``
+    in Turtle unless the store knows ``…/x.ttl`` itself), the format to answer in
+    (None: none the client accepts), its description (None: the store knows nothing
+    of it), and the HTML read model or the serialised RDF."""
+
+    iri: str
+    fmt: str | None
+    description: Description | None
+    page: views.Page | None = None
+    data: bytes = b""
+
+
+def resource_view(
+    query: Querier,
+    base: str,
+    iri: str,
+    accepted: str | None,
+    number: int,
+    lateral: bool,
+    suffixes: tuple[tuple[str, str], ...],
+    rdf_formats: tuple[tuple[str, str], ...],
+) -> ResourceView:
+    """Read what the page of ``iri`` needs with ``query``: ``suffixes`` maps a file
+    suffix to a format name ("html" or a key of ``rdf_formats``, which maps it to an
+    rdflib format); ``accepted`` is the format the client asked for otherwise.
+    HTML pages get ``views.page`` (list page ``number``), RDF the description
+    serialised. Runs in a query worker (``Serving.run_view``); raises QueryError.
+    """
+    fmt = None
+    for suffix, name in suffixes:
+        # A key may itself end like a suffix ("D5.3" does not, but check first).
+        if iri.endswith(suffix) and describe(query, iri, lateral=lateral) is None:
+            iri, fmt = iri[: -len(suffix)], name
+            break
+    chosen = fmt or accepted
+    if chosen is None:
+        return ResourceView(iri, None, None)
+    if chosen == "html":
+        page = views.page(query, Minter(base), iri, number, lateral=lateral)
+        return ResourceView(iri, chosen, page.description if page else None, page)
+    description = describe(query, iri, lateral=lateral)
+    if description is None:
+        return ResourceView(iri, chosen, None)
+    data = description.graph().serialize(format=dict(rdf_formats)[chosen], encoding="utf-8")
+    return ResourceView(iri, chosen, description, data=data)
+
+
+def search_view(
+    query: Querier, text: str, number: int, lateral: bool
+) -> tuple[list[finding.SearchHit], bool]:
+    """``finding.search`` in the form ``Serving.run_view`` calls (all arguments positional)."""
+    return finding.search(query, text, number, lateral=lateral)
+
+
+def overview_view(query: Querier, lateral: bool) -> finding.Overview:
+    """``finding.overview`` in the form ``Serving.run_view`` calls."""
+    return finding.overview(query, lateral=lateral)
 
 
 class Serving:
@@ -99,7 +172,9 @@ class Serving:
 
     def start_query_workers(self) -> None:
         """Run ``run_query`` in ``settings.query_workers`` worker processes from now on,
-        each query stopped after ``settings.query_timeout`` seconds (0 workers: no-op).
+        each query stopped after ``settings.query_timeout`` seconds of running and
+        refused after ``settings.query_wait`` seconds of waiting for a worker
+        (0 workers: no-op).
 
         A remote store needs none: its queries are HTTP requests that time out after
         ``settings.query_timeout`` seconds while the server goes on answering others.
@@ -112,6 +187,7 @@ class Serving:
                 self.store,
                 workers=self.settings.query_workers,
                 timeout=self.settings.query_timeout,
+                wait=self.settings.query_wait,
                 limits=self.limits,
             )
             self._pool.start()
@@ -144,7 +220,8 @@ class Serving:
         With query workers started, the query runs in one of them and is stopped
         after the time limit; on a remote store it runs on the server, bounded by
         the HTTP time limit; otherwise it runs here with no limit. Raises
-        QueryError, QueryTimeoutError, ResultTooLargeError, StoreError.
+        QueryError, QueryTimeoutError, ResultTooLargeError, StoreError, and
+        ServerBusyError when no worker came free in time.
         """
         job = QueryJob(
             sparql,
@@ -158,6 +235,21 @@ class Serving:
         if self._pool is None:
             return execute(self.store, job, self.limits)
         return self._pool.run(job)
+
+    def run_view(
+        self, function: Callable[..., T], *args: Hashable, query: Querier | None = None
+    ) -> T:
+        """``function(querier, *args)``: a read made of several queries (a resource
+        page), run like ``run_query``: in a query worker when they are started (under
+        the wait bound and the time limit, ``function`` importable by name, ``args``
+        and its value picklable), else here with ``query`` (default: ``self.query``).
+
+        Raises what ``function`` raises, and QueryTimeoutError, ServerBusyError and
+        StoreError as ``run_query`` does.
+        """
+        if self._pool is None:
+            return function(query or self.query, *args)
+        return self._pool.call(function, *args)
 
     @property
     def data_version(self) -> DataVersion:

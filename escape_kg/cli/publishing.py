@@ -140,6 +140,14 @@ def register(
     "0 runs them in the server, with no time limit).",
 )
 @click.option(
+    "--query-wait",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="How long a request may wait for a busy query worker before it is answered "
+    "503 with Retry-After (default: $ESCAPE_KG_QUERY_WAIT, else 30).",
+)
+@click.option(
     "--allow-updates",
     is_flag=True,
     default=False,
@@ -154,6 +162,7 @@ def serve(
     base: str | None,
     query_timeout: float | None,
     query_workers: int | None,
+    query_wait: float | None,
     allow_updates: bool,
 ) -> None:
     """Serve the knowledge graph over HTTP: a SPARQL 1.1 endpoint at /sparql
@@ -170,6 +179,7 @@ def serve(
         base=base,
         query_timeout=query_timeout,
         query_workers=query_workers,
+        query_wait=query_wait,
         allow_updates=True if allow_updates else None,
     )
     console = Console(stderr=True)
@@ -183,7 +193,8 @@ def serve(
     console.print(f"SPARQL endpoint: http://{shown}:{port}/sparql", highlight=False)
     writes = "on (bearer token required)" if settings.allow_updates else "off"
     console.print(
-        f"query time limit {settings.query_timeout:g} s, {settings.query_workers} worker(s); "
+        f"query time limit {settings.query_timeout:g} s, {settings.query_workers} worker(s), "
+        f"waiting up to {settings.query_wait:g} s for one; "
         f"updates {writes}",
         highlight=False,
     )

@@ -78,7 +78,7 @@ def create_app(kg: KnowledgeGraph) -> FastAPI:
     app.include_router(observability_router(kg, metrics, cache))
     app.include_router(openapi_router())
     app.include_router(  # last: it mounts catch-all IRI paths
-        resources_router(kg, dataset_jsonld=lambda home: _schemaorg(kg, home))
+        resources_router(kg, dataset_jsonld=lambda home: _schemaorg(kg, home), cache=cache)
     )
     install_error_handlers(app)
     app.add_middleware(
@@ -100,12 +100,15 @@ def serve(kg: KnowledgeGraph, *, host: str, port: int) -> None:
 
     console_access_log()
     # uvicorn's own access log would print query strings, which carry the queries.
-    # A stop waits for running requests, but not for ever: a slow page has no time limit.
+    # A stop waits for running requests, but not for ever: a request may wait for a
+    # worker, then run for the time limit.
     uvicorn.run(
         create_app(kg),
         host=host,
         port=port,
         log_level="info",
         access_log=False,
-        timeout_graceful_shutdown=max(5, round(kg.settings.query_timeout + 5)),
+        timeout_graceful_shutdown=max(
+            5, round(kg.settings.query_wait + kg.settings.query_timeout + 5)
+        ),
     )

@@ -19,7 +19,8 @@ class PageBudget:
     """A ``Querier`` (escape_kg.describe) that refuses to start a query once ``seconds``
     have passed since it was made.
 
-    Resource pages run a dozen small queries in the server process. Each is written
+    Without query workers, resource pages run a dozen small queries in the server
+    process (with workers, the time limit stops them there). Each is written
     to read a bounded number of quads, so no single one is expected to be slow; the
     budget is the safety net that keeps a page that is slow all the same (a store far
     larger than measured) from holding a server thread for minutes: it answers 503

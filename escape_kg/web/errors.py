@@ -23,6 +23,7 @@ from escape_kg.errors import (
     QueryError,
     QueryTimeoutError,
     ResultTooLargeError,
+    ServerBusyError,
     StoreLockedError,
     ValidationError,
 )
@@ -36,6 +37,7 @@ __all__ = ["WebError", "error_response", "install_error_handlers"]
 # asking for more than the server sends (413: no status names a too-large response).
 _STATUS: tuple[tuple[type[EscapeKGError], int], ...] = (
     (QueryTimeoutError, 503),
+    (ServerBusyError, 503),
     (ResultTooLargeError, 413),
     (QueryError, 400),
     (InputError, 400),
@@ -126,10 +128,12 @@ async def _library_error(request: Request, exc: Exception) -> Response:
     mark_error(request, exc)
     status = next(code for cls, code in _STATUS if isinstance(exc, cls))
     # Server faults stay vague (paths, engine internals); a timeout is the client's business.
-    public = status < 500 or isinstance(exc, QueryTimeoutError)
+    public = status < 500 or isinstance(exc, QueryTimeoutError | ServerBusyError)
     detail = exc.message if public else "the server could not complete the request"
     hint = exc.hint if public else None
-    return error_response(request, status, detail, hint=hint)
+    # A busy server says when to come back (RFC 9110, 10.2.3); the request did no harm.
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ServerBusyError) else None
+    return error_response(request, status, detail, hint=hint, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

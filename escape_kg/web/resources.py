@@ -23,16 +23,19 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Request
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from escape_kg import finding, views
 from escape_kg.api import KnowledgeGraph
-from escape_kg.describe import INCOMING_LIMIT, Description, describe
+from escape_kg.describe import INCOMING_LIMIT, Description
+from escape_kg.flight import SingleFlight
 from escape_kg.model import Kind
 from escape_kg.rdf.namespaces import EKG, ORG, SCHEMA
 from escape_kg.registry import DUMPS
+from escape_kg.serving import overview_view, resource_view, search_view
 from escape_kg.views import CHART_LIMIT, Overview, Page
 from escape_kg.web.budget import PageBudget
+from escape_kg.web.cache import ResponseCache, make_key
 from escape_kg.web.errors import WebError, error_response
 from escape_kg.web.negotiation import GRAPH_MEDIA, HTML, choose
 from escape_kg.web.render import ID_PREFIX, Linker, chart, minutes_lines, render
@@ -42,8 +45,9 @@ __all__ = ["DEFAULT_LICENSE", "RDF_SUFFIXES", "resources_router"]
 # Pages and Link headers name the licence in Settings; this one when it is empty.
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 HTML_MEDIA = "text/html; charset=utf-8"
-# A resource page stops at its next query after this long (or the SPARQL time limit,
-# when shorter): measured pages take well under a second at 2,000 meetings.
+# Read in the server (no query workers), a resource page stops at its next query after
+# this long (or the SPARQL time limit, when shorter): measured pages take well under a
+# second at 2,000 meetings. In the workers, the time limit stops it.
 PAGE_SECONDS = 5.0
 # Suffix -> format name (negotiation.GRAPH_MEDIA) or "html".
 RDF_SUFFIXES: dict[str, str] = {
@@ -77,6 +81,16 @@ _SCHEMA_TYPE = {
     ORG.Membership: SCHEMA.OrganizationRole,
 }
 JsonLdHook = Callable[[str], Mapping[str, object]]
+# A built resource page: media type, body, and the headers that go with it.
+Built = tuple[str, bytes, tuple[tuple[str, str], ...]]
+
+
+class _NotCachedError(Exception):
+    """Carries an answer that must not be cached (a 404) out of the cache's compute."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("not cached")
+        self.response = response
 
 
 def _respond(
@@ -110,11 +124,18 @@ def _script_json(data: Mapping[str, object]) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = None) -> APIRouter:
+def resources_router(
+    kg: KnowledgeGraph,
+    *,
+    dataset_jsonld: JsonLdHook | None = None,
+    cache: ResponseCache | None = None,
+) -> APIRouter:
     """Routes for / (landing), /search, /ontology and every IRI under ``kg.settings.base``.
 
     ``dataset_jsonld(landing_url)``, when given, supplies the schema.org Dataset
-    that the landing page embeds as JSON-LD.
+    that the landing page embeds as JSON-LD. With a ``cache``, resource pages are
+    kept in it until the data changes (with ETags), as query answers are, and
+    requests for a page that is being built wait for that build.
     """
     settings = kg.settings
     base = kg.minter.base
@@ -131,8 +152,9 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
     jsonld_cache: dict[tuple[str, str], str] = {}
 
     def budget() -> PageBudget:
-        # The page's queries run here, not in the query workers: the budget stops a
-        # page that has used up the SPARQL time limit at its next query.
+        # Pages read the store in the query workers, which the time limit stops. Without
+        # workers (a remote store, or none configured) they read here, and the budget
+        # stops a page that has used up the SPARQL time limit at its next query.
         return PageBudget(kg.query, min(PAGE_SECONDS, settings.query_timeout or PAGE_SECONDS))
 
     def context(request: Request, **values: object) -> dict[str, object]:
@@ -148,7 +170,7 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
         tag = kg.data_version.tag
         info = overview_cache.get(tag)
         if info is None:
-            info = finding.overview(budget(), lateral=kg.lateral)
+            info = kg.run_view(overview_view, kg.lateral, query=budget())
             overview_cache.clear()
             overview_cache[tag] = info
         home = absolute(request, "/")
@@ -181,7 +203,9 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
         text = q.strip()[:200]
         number = min(max(1, page), 10_000)
         hits, more = (
-            finding.search(budget(), text, number, lateral=kg.lateral) if text else ([], False)
+            kg.run_view(search_view, text, number, kg.lateral, query=budget())
+            if text
+            else ([], False)
         )
         values = context(request, q=text, hits=hits, more=more, number=number)
         page_html = render("search.html", **values)
@@ -225,35 +249,73 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
 
     # -- every IRI under the base --------------------------------------------
 
-    def resolve(request: Request, iri_prefix: str, rest: str) -> Response:
-        rest = quote(rest, safe="/-._~")  # minted IRIs percent-encode like this
-        iri, fmt = iri_prefix + rest, None
-        query, lateral = budget(), kg.lateral
-        for suffix, name in RDF_SUFFIXES.items():
-            # A key may itself end like a suffix ("D5.3" does not, but check first).
-            if rest.endswith(suffix) and describe(query, iri, lateral=lateral) is None:
-                iri, fmt = iri_prefix + rest[: -len(suffix)], name
-                break
-        chosen = fmt or choose(request.headers.get("accept"), _OFFERS)
-        if chosen is None:
+    flights: SingleFlight[Built | None] = SingleFlight()
+
+    def build(request: Request, iri_prefix: str, rest: str, chosen: str | None) -> Built | None:
+        """The page of ``{iri_prefix}{rest}`` in format ``chosen`` (None: as the suffix
+        says, else what Accept asks for), or None when the store knows nothing of it.
+
+        Its queries run in a query worker, which the time limit really stops, while
+        this process only renders; without workers they run here under a budget."""
+        view = kg.run_view(
+            resource_view,
+            base,
+            iri_prefix + rest,
+            chosen,
+            _page_number(request),
+            kg.lateral,
+            tuple(RDF_SUFFIXES.items()),
+            tuple(_RDFLIB_FORMAT.items()),
+            query=budget(),
+        )
+        if view.fmt is None:
             raise _not_acceptable()
+        if view.description is None:
+            return None
         ln = linker(request)
-        doc = ln.href(iri)
-        if chosen == "html":
-            number = _page_number(request)
-            page = views.page(query, kg.minter, iri, number, lateral=lateral)
-            description = page.description if page else None
-        else:
-            page, description = None, describe(query, iri, lateral=lateral)
-        if description is None:
-            return _not_found(request, iri, rest, ln, license_url)
-        links = _signposts(request, description, doc, license_url, absolute)
-        headers = {"Content-Location": doc + _SUFFIX_OF[chosen], "Link": links}
-        if page is None:
-            data = description.graph().serialize(format=_RDFLIB_FORMAT[chosen], encoding="utf-8")
-            return _respond(request, data, GRAPH_MEDIA[chosen], headers)
-        html = _resource_page(request, page, ln, context(request))
-        return _respond(request, html, HTML_MEDIA, headers)
+        doc = ln.href(view.iri)
+        links = _signposts(request, view.description, doc, license_url, absolute)
+        headers = (("Content-Location", doc + _SUFFIX_OF[view.fmt]), ("Link", links))
+        if view.page is None:
+            return GRAPH_MEDIA[view.fmt], view.data, headers
+        html = _resource_page(request, view.page, ln, context(request))
+        return HTML_MEDIA, html.encode("utf-8"), headers
+
+    async def resolve(request: Request, iri_prefix: str, rest: str) -> Response:
+        rest = quote(rest, safe="/-._~")  # minted IRIs percent-encode like this
+        chosen = choose(request.headers.get("accept"), _OFFERS)
+        # Everything the page depends on besides the data: the IRI, the format asked
+        # for, the ?page= of a list, and the addresses its links are written with.
+        key = make_key(
+            "resource",
+            iri_prefix + rest,
+            chosen,
+            _page_number(request),
+            str(request.base_url),
+            request.scope.get("root_path", ""),
+            request.url.hostname,
+        )
+        version = kg.data_version
+
+        async def compute() -> Built:
+            built = await run_in_threadpool(
+                flights.run, (version.tag, key), lambda: build(request, iri_prefix, rest, chosen)
+            )
+            if built is None:
+                ln = linker(request)
+                raise _NotCachedError(_not_found(request, iri_prefix + rest, rest, ln, license_url))
+            return built
+
+        if cache is None:
+            try:
+                media, body, headers = await compute()
+            except _NotCachedError as passed:
+                return passed.response
+            return _respond(request, body, media, dict(headers))
+        try:
+            return await cache.answer(request, key, version, compute)
+        except _NotCachedError as passed:
+            return passed.response
 
     mounts = [(ID_PREFIX, base)]
     own = urlsplit(base).path or "/"
@@ -264,8 +326,8 @@ def resources_router(kg: KnowledgeGraph, *, dataset_jsonld: JsonLdHook | None = 
             mounts.append((own, base))
     for url_prefix, iri_prefix in mounts:
 
-        def resource(request: Request, rest: str, iri_prefix: str = iri_prefix) -> Response:
-            return resolve(request, iri_prefix, rest)
+        async def resource(request: Request, rest: str, iri_prefix: str = iri_prefix) -> Response:
+            return await resolve(request, iri_prefix, rest)
 
         router.add_api_route(
             url_prefix + "{rest:path}", resource, methods=["GET", "HEAD"], response_model=None
