@@ -345,29 +345,6 @@ class Serving:
         header, defaults for the rest. Raises QueryError as ``run_named`` does."""
         return dict(bind(find_query(self.catalogue(), name), values, self.minter.base))
 
-    def run_catalogue(
-        self,
-        name: str,
-        values: Mapping[str, str],
-        *,
-        result_format: str | None,
-        graph_format: str | None,
-    ) -> Answer:
-        """``run_named`` for clients: the catalogue query ``name`` with ``values`` bound,
-        run like ``run_query`` (in a worker, under the time limit and result caps) and
-        serialised in ``result_format`` / ``graph_format``.
-
-        Raises QueryError (unknown name, bad value), QueryTimeoutError,
-        ResultTooLargeError, StoreError.
-        """
-        bindings = self.catalogue_bindings(name, values)
-        return self.run_query(
-            self.catalogue()[name].text,
-            result_format=result_format,
-            graph_format=graph_format,
-            bindings=bindings,
-        )
-
     def run_text(self, text: str, values: Mapping[str, str] | None = None) -> QueryResult:
         """Run query ``text``; if it has a catalogue header (``# title:``, ``# param:``),
         its parameters get their defaults or ``values``, as for ``run_named``."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from string import Template
@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
 from starlette.responses import Response
 
 from escape_kg.api import KnowledgeGraph
@@ -32,7 +31,6 @@ __all__ = [
     "catalogue_page",
     "query_page",
     "respond",
-    "results_page",
 ]
 
 HTML_MEDIA = "text/html; charset=utf-8"
@@ -150,59 +148,6 @@ def catalogue_page(entries: Sequence[Mapping[str, Any]]) -> str:
         )
     body = "<h1>Query catalogue</h1>\n" + "\n".join(items)
     return _document("escape-kg query catalogue", body, "")
-
-
-def _cell(term: Cell) -> str:
-    if term is None:
-        return "<td></td>"
-    if isinstance(term, URIRef):
-        return f'<td class="iri">{html.escape(str(term))}</td>'
-    if isinstance(term, BNode):
-        return f"<td>_:{html.escape(str(term))}</td>"
-    datatype = "" if term.datatype in (None, XSD.string) else str(term.datatype)
-    note = f"@{term.language}" if term.language else datatype
-    title = f' title="{html.escape(note)}"' if note else ""
-    return f"<td{title}>{html.escape(str(term))}</td>"
-
-
-def results_page(
-    query: CatalogueQuery,
-    values: Mapping[str, str],
-    variables: Sequence[str],
-    rows: Iterable[Sequence[Cell]],
-    links: Mapping[str, str],
-) -> str:
-    """One catalogue query's results as an HTML page: a parameter form and a table.
-
-    ``links`` maps format names (csv, json...) to download URLs.
-    """
-    fields = "".join(
-        f"<label>{html.escape(p.name)} <small>({html.escape(p.type)})</small> "
-        f'<input name="{html.escape(p.name)}" '
-        f'value="{html.escape(values.get(p.name) or p.default or "")}" '
-        f'placeholder="{"required" if p.required else html.escape(PARAMETER_TYPES[p.type])}" '
-        f'title="{html.escape(p.description)}"></label>\n'
-        for p in query.parameters
-    )
-    form = (
-        f'<form method="get" action="">\n{fields}<button type="submit">Run</button></form>\n'
-        if fields
-        else ""
-    )
-    head = "".join(f"<th>{html.escape(v)}</th>" for v in variables)
-    body_rows = ["<tr>" + "".join(_cell(t) for t in row) + "</tr>" for row in rows]
-    downloads = " · ".join(
-        f'<a href="{html.escape(url)}">{html.escape(name.upper())}</a>'
-        for name, url in links.items()
-    )
-    body = (
-        f"<h1>{html.escape(query.title)}</h1>\n<p>{html.escape(query.description)}</p>\n"
-        f"{form}<p>{len(body_rows)} rows. Download: {downloads}</p>\n"
-        f'<table class="results"><thead><tr>{head}</tr></thead>\n<tbody>\n'
-        + "\n".join(body_rows)
-        + "\n</tbody></table>"
-    )
-    return _document(f"{query.title} · escape-kg", body, "../")
 
 
 def assets_router() -> APIRouter:
