@@ -203,6 +203,16 @@ class Serving:
         """How many queries the workers are running right now (0 without workers)."""
         return 0 if self._pool is None else self._pool.busy
 
+    @property
+    def queries_waiting(self) -> int:
+        """How many requests are waiting for a free worker right now (0 without workers)."""
+        return 0 if self._pool is None else self._pool.waiting
+
+    @property
+    def queries_shared(self) -> int:
+        """How many queries so far took an equal running query's answer (0 without workers)."""
+        return 0 if self._pool is None else self._pool.shared
+
     def run_query(
         self,
         sparql: str,

@@ -140,8 +140,10 @@ def test_busy_errors_are_logged_as_busy_not_as_timeouts() -> None:
         assert client.get("/sparql", params={"query": CHEAP}).status_code == 503
         assert slow.result(timeout=60).status_code == 503
         metrics = client.get("/metrics").text
-    # One query was stopped; the refused one never ran.
+    # One query was stopped; the refused one never ran, and is counted as refused.
     assert "escape_kg_query_timeouts_total 1" in metrics
+    assert "escape_kg_query_busy_refusals_total 1" in metrics
+    assert "escape_kg_queries_waiting 0" in metrics
 
 
 def test_the_wait_bound_is_read_from_the_environment_and_must_be_positive() -> None:
@@ -213,3 +215,20 @@ def test_the_pool_runs_a_query_asked_twice_at_once_only_once() -> None:
     finally:
         pool.close()
     assert answers[0] is answers[1]
+
+
+def test_metrics_show_requests_waiting_for_a_worker_and_shared_runs() -> None:
+    kg = KnowledgeGraph.memory(Settings(query_timeout=LIMIT, query_workers=1, query_wait=60.0))
+    with TestClient(create_app(kg)) as client, ThreadPoolExecutor(3) as threads:
+        slow = threads.submit(client.get, "/sparql", params={"query": RUNAWAY})
+        poll_until(lambda: kg.queries_running == 1, slow)
+        # Two equal queries behind the runaway: one waits for the worker, the other
+        # for that one's answer.
+        same = [threads.submit(client.get, "/sparql", params={"query": CHEAP}) for _ in "ab"]
+        poll_until(lambda: kg.queries_waiting == 1 and kg.queries_shared == 1, slow, *same)
+        during = client.get("/metrics").text
+        answered = [f.result(timeout=60).status_code for f in same]
+        assert slow.result(timeout=60).status_code == 503
+    assert "escape_kg_queries_waiting 1" in during
+    assert "escape_kg_queries_shared_total 1" in during
+    assert answered == [200, 200]

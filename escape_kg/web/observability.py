@@ -104,6 +104,7 @@ class Metrics:
         self._requests: dict[tuple[str, str, str], int] = {}
         self._latency: dict[str, _Histogram] = {}
         self.query_timeouts = 0
+        self.busy_refusals = 0
 
     def observe(self, route: str, method: str, status: int, seconds: float, error: str) -> None:
         """Count one answered request."""
@@ -117,6 +118,8 @@ class Metrics:
             histogram.total += seconds
             if error == "QueryTimeoutError":
                 self.query_timeouts += 1
+            elif error == "ServerBusyError":
+                self.busy_refusals += 1
 
     def requests(self, route: str, status: int | None = None) -> int:
         """How many requests to ``route`` were answered (with ``status``, if given)."""
@@ -134,6 +137,7 @@ class Metrics:
             requests = sorted(self._requests.items())
             latency = sorted((r, list(h.counts), h.total) for r, h in self._latency.items())
             timeouts = self.query_timeouts
+            refusals = self.busy_refusals
         lines = [
             "# HELP escape_kg_http_requests_total HTTP requests answered, by route template, "
             "method and status.",
@@ -161,6 +165,10 @@ class Metrics:
             "# HELP escape_kg_query_timeouts_total Queries stopped at the time limit.",
             "# TYPE escape_kg_query_timeouts_total counter",
             f"escape_kg_query_timeouts_total {timeouts}",
+            "# HELP escape_kg_query_busy_refusals_total Queries refused unstarted after "
+            "waiting the whole wait bound for a worker.",
+            "# TYPE escape_kg_query_busy_refusals_total counter",
+            f"escape_kg_query_busy_refusals_total {refusals}",
         ]
         for name, kind, text, value in gauges:
             lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {_number(value)}"]
@@ -278,6 +286,18 @@ def observability_router(
                 "gauge",
                 "Queries the worker processes are running now.",
                 kg.queries_running,
+            ),
+            (
+                "escape_kg_queries_waiting",
+                "gauge",
+                "Requests waiting for a free worker now.",
+                kg.queries_waiting,
+            ),
+            (
+                "escape_kg_queries_shared_total",
+                "counter",
+                "Queries answered by an equal query's run instead of their own.",
+                kg.queries_shared,
             ),
         ]
         rss = _resident_bytes()
