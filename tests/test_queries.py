@@ -571,3 +571,35 @@ def test_agenda_and_counts_stay_per_meeting(seeded: KnowledgeGraph, twice: Knowl
     (found,) = rows_where(rucio_twice, entity=ID + "service/rucio")
     (single,) = rows_where(rucio_once, entity=ID + "service/rucio")
     assert int(found["mentions"] or 0) == 2 * int(single["mentions"] or 0) > 0
+
+
+# -- decisions: the summary and the fallback for graphs without it ----------------------
+
+ACTIONS = ROOT / "tests" / "data" / "actions"
+_OLD_SUMMARIES = """
+PREFIX ekg: <https://w3id.org/escape-kg/ontology#>
+DELETE WHERE { GRAPH ?g { ?d ekg:textMentions ?e } } ;
+DELETE WHERE { GRAPH ?g { ?g ekg:summaryVersion ?v } }
+"""
+
+
+@pytest.mark.parametrize("summed_up", [True, False], ids=["summaries-2", "older-graphs"])
+def test_decisions_find_a_term_in_a_mentioned_entitys_labels(summed_up: bool) -> None:
+    kg = KnowledgeGraph.memory()
+    for path in sorted(ACTIONS.glob("2021-10-*-wp2.txt")):
+        assert kg.ingest(path).status == "imported"
+    summary = "ASK { GRAPH ?g { ?d <https://w3id.org/escape-kg/ontology#textMentions> ?e } }"
+    assert kg.store.query(summary).boolean
+    if not summed_up:
+        # What a store imported before ekg:textMentions holds: the query reads the offsets.
+        kg.store.update(_OLD_SUMMARIES)
+        assert not kg.store.query(summary).boolean
+    texts = {
+        term: sorted(str(r["text"]) for r in run(kg, "decisions", {"term": term}))
+        for term in ("file transfer", "FTS", "telescope", "")
+    }
+    fts = "the DAC21 data challenge keeps the FTS-only transfer mode"
+    assert texts["file transfer"] == [fts]  # only an alias of FTS, mentioned in the text
+    assert texts["FTS"] == [fts]
+    assert texts["telescope"] == []
+    assert len(texts[""]) == 2

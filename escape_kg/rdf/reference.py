@@ -14,10 +14,10 @@ from escape_kg.errors import ConfigError
 from escape_kg.model import EntityRef, Kind, Lexicon, LexiconEntry
 from escape_kg.rdf.iris import DEFAULT_BASE, Minter
 from escape_kg.rdf.namespaces import EKG, ORG, PREFIXES, RDFS, SCHEMA, SKOS
-from escape_kg.rdf.summaries import search_keys
+from escape_kg.rdf.summaries import search_keys, search_words
 from escape_kg.resources import ontology_files, reference_file
 
-__all__ = ["load_lexicon", "ontology_graph", "reference_graph"]
+__all__ = ["load_lexicon", "ontology_graph", "reference_graph", "reference_search_words"]
 
 # Every predicate whose values are another way of writing an entity's name; the
 # identifier and acronym count too, because minutes write "WP2", "D5.3", "DIOS".
@@ -79,6 +79,14 @@ def reference_graph(base: str = DEFAULT_BASE) -> Graph:
     the install lacks its ontology folder.
     """
     return _copy(_reference(_normalise_base(base)))
+
+
+@lru_cache(maxsize=8)
+def reference_search_words(base: str = DEFAULT_BASE) -> frozenset[tuple[Node, str]]:
+    """The (entity, word) pairs the reference graph gives as ``ekg:searchWord``, for
+    ``base``: minutes graphs leave these out, as every store holds the reference graph.
+    Cached per base. Raises ConfigError if ``base`` is not an http(s) IRI."""
+    return search_words(_reference(_normalise_base(base)))
 
 
 def ontology_graph() -> Graph:

@@ -15,11 +15,27 @@ from collections.abc import Iterable, Sequence
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from escape_kg.rdf.namespaces import EKG, RDF, SCHEMA, XSD
+from escape_kg.rdf.namespaces import EKG, OA, RDF, SCHEMA, XSD
 
-__all__ = ["LABEL_PREDICATES", "action_line", "meeting_summary", "search_keys", "words"]
+__all__ = [
+    "LABEL_PREDICATES",
+    "SUMMARY_VERSION",
+    "action_line",
+    "decision_mentions",
+    "meeting_summary",
+    "search_keys",
+    "search_words",
+    "summary_stamp",
+    "words",
+]
 
 Triple = tuple[Node, Node, Node]
+
+# Raised whenever the summaries a document graph carries change, so that queries (and
+# the importer) can tell a graph summed up by an older tool from a current one:
+# 1 (no stamp) itemCount, speakerCount, speakerNames, actionLine, searchKey, searchWord;
+# 2 adds ekg:textMentions and leaves out the search words the reference graph holds.
+SUMMARY_VERSION = 2
 
 # Every predicate that gives an entity a name someone may search for.
 LABEL_PREDICATES = frozenset(
@@ -32,7 +48,12 @@ _ACTION = re.compile(r"\b(?:actions?(?: items?)?\s*:|ai\s*:|todo\b|to[ -]do\b)",
 
 _AGENDA_ITEM = EKG.AgendaItem
 _ACTION_LINE = EKG.actionLine
+_DECIDED_IN = EKG.decidedIn
 _DESCRIPTION = SCHEMA.description
+_END = OA.end
+_HAS_BODY = OA.hasBody
+_HAS_SELECTOR = OA.hasSelector
+_HAS_TARGET = OA.hasTarget
 _ITEM_COUNT = EKG.itemCount
 _NAME = SCHEMA.name
 _PERFORMER = SCHEMA.performer
@@ -40,6 +61,9 @@ _SEARCH_KEY = EKG.searchKey
 _SEARCH_WORD = EKG.searchWord
 _SPEAKER_COUNT = EKG.speakerCount
 _SPEAKER_NAMES = EKG.speakerNames
+_START = OA.start
+_SUMMARY_VERSION = EKG.summaryVersion
+_TEXT_MENTIONS = EKG.textMentions
 _TYPE = RDF.type
 # A word is a run of letters and digits: the find-entity query cuts its text the same
 # way (SPARQL "[\\W_]+", which Oxigraph reads with Unicode classes, as Python does).
@@ -100,12 +124,77 @@ def words(key: str) -> list[str]:
     return list(found)
 
 
-def search_keys(triples: Iterable[Triple], skip: Iterable[Node] = ()) -> list[Triple]:
+def summary_stamp(graph: URIRef) -> Triple:
+    """The triple saying which summaries (``SUMMARY_VERSION``) the document graph carries."""
+    return (graph, _SUMMARY_VERSION, Literal(SUMMARY_VERSION, datatype=XSD.integer))
+
+
+def decision_mentions(triples: Iterable[Triple]) -> list[Triple]:
+    """One ``ekg:textMentions`` from each decision (a subject of ``ekg:decidedIn``) to each
+    body of a mention whose text lies inside a mention of the decision itself (offsets
+    within its ``oa:start``..``oa:end``), each pair once. The decisions query matches a
+    term against the labels of these entities instead of comparing every mention's
+    offsets in the graph."""
+    decisions: set[Node] = set()
+    body: dict[Node, list[Node]] = {}
+    target: dict[Node, list[Node]] = {}
+    selector: dict[Node, list[Node]] = {}
+    start: dict[Node, list[int]] = {}
+    end: dict[Node, list[int]] = {}
+    for s, p, o in triples:
+        if p == _DECIDED_IN:
+            decisions.add(s)
+        elif p == _HAS_BODY:
+            body.setdefault(s, []).append(o)
+        elif p == _HAS_TARGET:
+            target.setdefault(s, []).append(o)
+        elif p == _HAS_SELECTOR:
+            selector.setdefault(s, []).append(o)
+        elif p == _START and isinstance(o, Literal):
+            start.setdefault(s, []).append(int(o))
+        elif p == _END and isinstance(o, Literal):
+            end.setdefault(s, []).append(int(o))
+    if not decisions:
+        return []
+    # Every (start, end) of a mention, through its targets' selectors, as the query reads it.
+    spans: dict[Node, list[tuple[int, int]]] = {}
+    for mention in body:
+        spans[mention] = [
+            (a, b)
+            for t in target.get(mention, ())
+            for sel in selector.get(t, ())
+            for a in start.get(sel, ())
+            for b in end.get(sel, ())
+        ]
+    out: list[Triple] = []
+    seen: set[tuple[Node, Node]] = set()
+    for dm, bodies in body.items():
+        for decision in bodies:
+            if decision not in decisions:
+                continue
+            for ds, de in spans[dm]:
+                for em, entities in body.items():
+                    if em == dm or not any(es >= ds and ee <= de for es, ee in spans[em]):
+                        continue
+                    for entity in entities:
+                        if (decision, entity) not in seen:
+                            seen.add((decision, entity))
+                            out.append((decision, _TEXT_MENTIONS, entity))
+    return out
+
+
+def search_keys(
+    triples: Iterable[Triple],
+    skip: Iterable[Node] = (),
+    known_words: frozenset[tuple[Node, str]] = frozenset(),
+) -> list[Triple]:
     """One ``ekg:searchKey`` per distinct lower-cased label (LABEL_PREDICATES) of each
     subject in ``triples``, except the subjects in ``skip`` (agenda items and the meeting,
     which nobody looks up by name), and one ``ekg:searchWord`` per distinct word of those
-    keys that is not a key itself (see ``words``). Queries match a term exactly against
-    these, an index lookup, instead of lower-casing every label of every graph."""
+    keys that is not a key itself (see ``words``) nor in ``known_words`` (the reference
+    graph's, which every store holds once: minutes graphs need not repeat them). Queries
+    match a term exactly against these, an index lookup, instead of lower-casing every
+    label of every graph."""
     skipped = set(skip)
     seen: set[tuple[Node, str]] = set()
     keys: dict[Node, list[str]] = {}
@@ -123,5 +212,11 @@ def search_keys(triples: Iterable[Triple], skip: Iterable[Node] = ()) -> list[Tr
             for word in words(key):
                 if word not in done:
                     done.add(word)
-                    out.append((s, _SEARCH_WORD, Literal(word)))
+                    if (s, word) not in known_words:
+                        out.append((s, _SEARCH_WORD, Literal(word)))
     return out
+
+
+def search_words(triples: Iterable[Triple]) -> frozenset[tuple[Node, str]]:
+    """Every (subject, word) that ``triples`` give as an ``ekg:searchWord``."""
+    return frozenset((s, str(o)) for s, p, o in triples if p == _SEARCH_WORD)
