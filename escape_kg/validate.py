@@ -20,6 +20,7 @@ from escape_kg.resources import shape_files
 __all__ = [
     "ValidationReport",
     "ValidationResult",
+    "load_shapes",
     "shapes_graph",
     "validate_graph",
     "validate_with",
@@ -50,6 +51,12 @@ def _shapes_without_twinned_sparql() -> Graph:
     for constraint in TWINS:
         graph.add((URIRef(constraint), SH.deactivated, RDFLiteral(True)))
     return graph
+
+
+def load_shapes() -> None:
+    """Parse the bundled shapes now rather than during the first validation (they
+    are kept for the life of the process)."""
+    _shapes_without_twinned_sparql()
 
 
 def validate_graph(

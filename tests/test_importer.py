@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from rdflib import Literal as RdfLiteral
+from rdflib import URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from escape_kg import importer
 from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings
 from escape_kg.errors import SourceError
 from escape_kg.importer import PARALLEL_MIN_FILES
+from escape_kg.store.core import Store
+from escape_kg.store.results import to_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "examples" / "escape-tc-minutes.txt").read_bytes()
@@ -111,3 +118,40 @@ def test_reimporting_a_changed_file_replaces_its_graph_whole(tmp_path: Path) -> 
     reopened = KnowledgeGraph.open(Settings(store=tmp_path / "store"))
     assert stored(reopened) == stored(fresh)
     reopened.close()
+
+
+AWKWARD_LITERALS = [
+    RdfLiteral('say "hi"\\ and \\"'),
+    RdfLiteral('three """ quotes\nand a line break\r\nand a CR'),
+    RdfLiteral("tab\tand unicode: Ünïcødé — 名前 🎉"),
+    RdfLiteral('ends with a quote"'),
+    RdfLiteral("bonjour", lang="fr"),
+    RdfLiteral("2021-09-08", datatype=XSD.date),
+    RdfLiteral(42, datatype=XSD.integer),
+    RdfLiteral("PT25M", datatype=XSD.duration),
+    RdfLiteral("INF", datatype=XSD.double),
+    RdfLiteral(""),
+]
+
+
+def as_oxigraph(triples: Iterable[tuple[Node, Node, Node]]) -> set[tuple[object, ...]]:
+    return {tuple(to_oxigraph(term) for term in triple) for triple in triples}
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new graph", "replaced graph"])
+def test_stored_literals_are_exactly_the_mapped_ones(tmp_path: Path, existing: bool) -> None:
+    # Documents travel to the store as N-Triples text written by our own writer:
+    # whatever a literal holds, the store must get back the same term.
+    graph = "https://example.org/graph/g"
+    subject = URIRef("https://example.org/s")
+    triples: set[tuple[Node, Node, Node]] = {
+        (subject, URIRef(f"https://example.org/p{i}"), o) for i, o in enumerate(AWKWARD_LITERALS)
+    }
+    triples.add((subject, URIRef("https://example.org/link"), URIRef("https://example.org/o#x")))
+    store = Store(tmp_path / "store")
+    if existing:
+        store.replace_graph(graph, [(subject, URIRef("https://example.org/old"), RdfLiteral(1))])
+    store.replace_graph(graph, triples)
+    # compared as Oxigraph terms, where a plain string literal is an xsd:string
+    assert as_oxigraph(store.graph_triples(graph)) == as_oxigraph(triples)
+    store.close()

@@ -176,6 +176,14 @@ class DocumentStore(Store):
                     for obj in list(objects):
                         yield (subj, pred, obj), iter(graphs)
 
+    def all_triples(self) -> Iterator[Triple]:
+        """Every triple, grouped by subject and then predicate; a plain walk of the
+        index, without the graph bookkeeping of ``triples`` (for serialising)."""
+        for s, po in self._spo.items():
+            for p, objects in po.items():
+                for o in objects:
+                    yield s, p, o
+
     def _by_object(self) -> _Index:
         osp = self._osp
         if osp is None:

@@ -21,7 +21,8 @@ from escape_kg.rdf.actions import action_triples
 from escape_kg.rdf.docstore import DocumentStore
 from escape_kg.rdf.iris import Minter, meeting_key, series_key, slugify
 from escape_kg.rdf.namespaces import DCTERMS, EKG, OA, ORG, PREFIXES, PROV, RDF, SCHEMA, XSD
-from escape_kg.rdf.summaries import meeting_summary, search_keys
+from escape_kg.rdf.reference import reference_search_words
+from escape_kg.rdf.summaries import decision_mentions, meeting_summary, search_keys, summary_stamp
 
 __all__ = ["ImportInfo", "meeting_graph", "meeting_key_of"]
 
@@ -412,7 +413,15 @@ def meeting_graph(meeting: Meeting, minter: Minter, info: ImportInfo) -> Graph:
         raise ValueError(f"entities without a mention in the minutes: {names}")
     # Facts the catalogue queries would otherwise gather from every graph (summaries.py).
     mapper.out.extend(meeting_summary(mapper.meeting, mapper.out))
-    mapper.out.extend(search_keys(mapper.out, skip=(mapper.meeting, *mapper._items.values())))
+    mapper.out.extend(decision_mentions(mapper.out))
+    mapper.out.extend(
+        search_keys(
+            mapper.out,
+            skip=(mapper.meeting, *mapper._items.values()),
+            known_words=reference_search_words(minter.base),
+        )
+    )
+    mapper.out.append(summary_stamp(minter.graph(mapper.mkey)))
     mapper.provenance_triples(info)
     # "core" keeps rdflib from binding schema: to https://schema.org/ behind our back.
     store = DocumentStore()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -160,10 +161,55 @@ def capped(write: object, limits: Limits) -> bytes:
     return sink.value()
 
 
+# What a string literal must escape to stay on one N-Triples line.
+_TO_ESCAPE = re.compile(r'[\\"\n\r]')
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# Left to rdflib, which writes their special values (INF, NaN) as RDF spells them.
+_NUMBERS = frozenset(
+    URIRef(f"http://www.w3.org/2001/XMLSchema#{name}") for name in ("float", "double", "decimal")
+)
+
+
+def _literal_line(term: RdfLiteral) -> str:
+    datatype = term.datatype
+    if datatype in _NUMBERS:
+        return term.n3()
+    lexical = str(term)
+    if _TO_ESCAPE.search(lexical) is not None:
+        lexical = lexical.translate(_ESCAPES)
+    if term.language:
+        return f'"{lexical}"@{term.language}'
+    if datatype is not None:
+        return f'"{lexical}"^^<{datatype}>'
+    return f'"{lexical}"'
+
+
 def ntriples_body(triples: Iterable[tuple[Node, Node, Node]]) -> str:
-    """Triples as lines of SPARQL ``INSERT DATA`` syntax (rdflib's ``n3`` of each term,
-    which escapes quotes, backslashes and line breaks in literals)."""
-    return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
+    """Triples as N-Triples lines, which are also SPARQL ``INSERT DATA`` and Turtle
+    syntax: one triple a line, line breaks in literals escaped. IRIs are written by
+    rdflib's ``n3``, which refuses characters an IRI cannot hold.
+
+    A document's triples come grouped by subject and predicate, and a subject or
+    predicate repeated from the previous triple is not written again; IRIs are
+    written once per call. Both matter: this runs for every triple imported.
+    """
+    iris: dict[Node, str] = {}
+    lines: list[str] = []
+    append = lines.append
+    last_s: Node | None = None
+    last_p: Node | None = None
+    head = ""
+    for s, p, o in triples:
+        if s is not last_s or p is not last_p:
+            subject = iris.get(s) or iris.setdefault(s, s.n3())
+            predicate = iris.get(p) or iris.setdefault(p, p.n3())
+            head = f"{subject} {predicate} "
+            last_s, last_p = s, p
+        if type(o) is RdfLiteral:
+            append(f"{head}{_literal_line(o)} .")
+        else:
+            append(f"{head}{iris.get(o) or iris.setdefault(o, o.n3())} .")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
