@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from escape_kg.api import KnowledgeGraph
 from escape_kg.config import Settings
-from escape_kg.errors import QueryTimeoutError
+from escape_kg.errors import QueryTimeoutError, ResultTooLargeError
 from escape_kg.pool import QueryJob, QueryPool
 from escape_kg.store import Limits
 from escape_kg.web import create_app
@@ -133,3 +133,16 @@ def test_capped_select_keeps_every_kind_of_term() -> None:
     limits = Limits(rows=100, bytes=10_000)
     for fmt in ("xml", "csv", "tsv"):
         assert kg.query(query).serialize_capped(fmt, limits) == kg.query(query).serialize(fmt)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_the_row_cap_counts_rows_not_text_that_looks_like_a_row_break(fmt: str) -> None:
+    kg = KnowledgeGraph.memory()
+    # Each literal holds the very text that separates rows in SPARQL JSON results.
+    three = 'SELECT ?v WHERE { VALUES ?v { "a},{b},{c" "},{" "{},{}" } }'
+    four = 'SELECT ?v WHERE { VALUES ?v { "a},{b" "},{" "x" "y" } }'
+    limits = Limits(rows=3, bytes=10_000)
+    fits = kg.query(three).serialize_capped(fmt, limits)
+    assert fits == kg.query(three).serialize(fmt)
+    with pytest.raises(ResultTooLargeError, match="more than 3 rows"):
+        kg.query(four).serialize_capped(fmt, limits)

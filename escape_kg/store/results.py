@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -84,25 +83,6 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"cannot bind {term!r} as an RDF term")
-
-
-def _json_term(term: object) -> dict[str, object]:
-    """One term in the SPARQL 1.1 Query Results JSON Format."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        parts = ("subject", "predicate", "object")
-        return {"type": "triple", "value": {k: _json_term(getattr(term, k)) for k in parts}}
-    raise TypeError(f"unsupported term from the store: {term!r}")
 
 
 @dataclass(frozen=True)
@@ -325,24 +305,35 @@ class QueryResult:
         rfmt = RESULT_FORMATS.get(fmt)
         if rfmt is None:
             return self.serialize(fmt)
-        assert isinstance(self._raw, ox.QuerySolutions)
-        names = self.variables
-        # pyoxigraph cannot count rows while it serialises, so the rows are taken
-        # first (at most one past the cap), written as JSON, and re-read by its
-        # serialiser for the other formats.
-        solutions = list(islice(self._raw, limits.rows + 1))
-        if len(solutions) > limits.rows:
+        raw = self._raw
+        assert isinstance(raw, ox.QuerySolutions)
+        # pyoxigraph cannot count rows while it serialises, and building the JSON in
+        # Python costs as much as the query on answers of thousands of rows. So its own
+        # serialiser writes JSON within the byte cap, the rows are counted from that
+        # text, and the other formats re-read it.
+        data = capped(lambda sink: raw.serialize(sink, ox.QueryResultsFormat.JSON), limits)
+        if _more_rows_than(data, limits.rows):
             raise limits.too_many_rows()
-        bindings = [{n: _json_term(s[n]) for n in names if s[n] is not None} for s in solutions]
-        doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
-        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
         if fmt == "json":
-            if len(data) > limits.bytes:
-                return capped(lambda sink: sink.write(data), limits)
             return data
         reread = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
         assert isinstance(reread, ox.QuerySolutions)
         return capped(lambda sink: reread.serialize(sink, rfmt), limits)
+
+
+def _more_rows_than(data: bytes, cap: int) -> bool:
+    """True if the SPARQL JSON results ``data`` hold more than ``cap`` rows.
+
+    Rows are objects separated by ``},{``, which cannot occur between the terms of
+    one row (a term is followed by ``,"name"`` or ``}``). Literal text may hold it
+    too, so the count is an upper bound, and only an answer it puts past the cap
+    is counted exactly.
+    """
+    if data.count(b"},{") + 1 <= cap:
+        return False
+    solutions = ox.parse_query_results(data, ox.QueryResultsFormat.JSON)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return sum(1 for _ in solutions) > cap
 
 
 def parse_graph(data: bytes, fmt: str, graph: str | None) -> list[ox.Quad]:
