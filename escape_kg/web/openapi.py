@@ -95,6 +95,36 @@ _PAGING = [
 ]
 
 
+_WRITE_ERRORS = {"400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "413": _ERROR}
+# Graph Store uploads: one RDF document, or a multipart body with one in each part.
+_GRAPH_BODY = {
+    "required": False,
+    "content": {
+        media: {"schema": _TEXT}
+        for media in (
+            "text/turtle",
+            "application/n-triples",
+            "application/ld+json",
+            "application/rdf+xml",
+            "multipart/form-data",
+        )
+    },
+}
+
+
+def _graph_write(summary: str, parameters: list[dict[str, Any]], success: str) -> dict[str, Any]:
+    return {
+        "summary": f"{summary} (bearer token; only with updates on)",
+        "parameters": parameters,
+        "requestBody": _GRAPH_BODY,
+        "responses": {
+            success: {"description": "Created (201) or changed (204)."},
+            **_WRITE_ERRORS,
+            "415": _ERROR,
+        },
+    }
+
+
 def _read(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
     return {"summary": summary, "parameters": parameters, "responses": _ANSWERS}
 
@@ -146,6 +176,7 @@ def openapi_document() -> dict[str, Any]:
     name_param = {"name": "name", "in": "path", "required": True, "schema": _TEXT}
     path_param = {"name": "path", "in": "path", "required": True, "schema": _TEXT}
     graph_param = {"name": "graph", **text_param, "description": "The graph IRI."}
+    default_param = {"name": "default", **text_param, "description": "The default graph."}
     plain = {"200": {"description": "OK."}}
     return {
         "openapi": "3.1.0",
@@ -153,7 +184,7 @@ def openapi_document() -> dict[str, Any]:
             "title": "escape-kg",
             "version": __version__,
             "description": "Meeting minutes as linked data: SPARQL 1.1 Protocol, Graph "
-            "Store Protocol (reads), resource pages, the query catalogue.",
+            "Store Protocol, resource pages, the query catalogue.",
         },
         "paths": {
             "/sparql": {
@@ -175,7 +206,19 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     **_read("Read one graph", [graph_param]),
                     "responses": {**_ANSWERS, "404": _ERROR},
-                }
+                },
+                "put": _graph_write("Replace one graph", [graph_param, default_param], "204"),
+                "post": _graph_write(
+                    "Add to one graph; without graph or default, make a new graph (201 and "
+                    "its Location)",
+                    [graph_param, default_param],
+                    "201",
+                ),
+                "delete": {
+                    "summary": "Remove one graph (bearer token; only with updates on)",
+                    "parameters": [graph_param, default_param],
+                    "responses": {"204": {"description": "Removed."}, **_WRITE_ERRORS},
+                },
             },
             "/id/{path}": {
                 "get": {
