@@ -20,7 +20,7 @@ from escape_kg.rdf.namespaces import PREFIXES
 from escape_kg.resources import data_dir
 
 if TYPE_CHECKING:
-    from escape_kg.api import KnowledgeGraph
+    from escape_kg.serving import Serving
     from escape_kg.store import QueryResult
 
 __all__ = [
@@ -416,7 +416,7 @@ def find_query(catalogue: Mapping[str, CatalogueQuery], name: str) -> CatalogueQ
 
 
 def run_catalogue_query(
-    kg: KnowledgeGraph,
+    kg: Serving,
     name: str,
     values: Mapping[str, str] | None = None,
     *,
@@ -434,4 +434,4 @@ def run_catalogue_query(
     """
     query = find_query(load_catalogue() if catalogue is None else catalogue, name)
     terms = bind(query, values or {}, kg.minter.base)
-    return kg.query(paged(query.text, page or Page()), bindings=terms)
+    return kg.query(paged(query.text, page or Page(), name=repr(name)), bindings=terms)

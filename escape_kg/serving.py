@@ -19,6 +19,7 @@ from escape_kg import finding, views
 from escape_kg.config import Settings
 from escape_kg.describe import Description, Querier, describe
 from escape_kg.errors import QueryError
+from escape_kg.paging import Page
 from escape_kg.pool import Answer, QueryJob, QueryPool, execute
 from escape_kg.queries import (
     CatalogueQuery,
@@ -27,6 +28,7 @@ from escape_kg.queries import (
     has_header,
     load_catalogue,
     parse_catalogue_query,
+    run_catalogue_query,
 )
 from escape_kg.rdf.iris import Minter
 from escape_kg.rdf.namespaces import PREFIXES
@@ -341,14 +343,17 @@ class Serving:
             self._catalogue = load_catalogue()
         return self._catalogue
 
-    def run_named(self, name: str, values: Mapping[str, str] | None = None) -> QueryResult:
+    def run_named(
+        self, name: str, values: Mapping[str, str] | None = None, *, page: Page | None = None
+    ) -> QueryResult:
         """Run the catalogue query ``name`` with parameter ``values`` (strings, typed
-        by the query's header and bound as RDF terms, never pasted into its text).
+        by the query's header and bound as RDF terms, never pasted into its text);
+        ``page`` (default: every row) is applied inside the query.
 
-        Raises QueryError for an unknown name, parameter or malformed value.
+        Raises QueryError for an unknown name, parameter or malformed value, and for
+        a page of a query that is not a SELECT.
         """
-        query = find_query(self.catalogue(), name)
-        return self.query(query.text, bindings=bind(query, values or {}, self.minter.base))
+        return run_catalogue_query(self, name, values, catalogue=self.catalogue(), page=page)
 
     def catalogue_bindings(self, name: str, values: Mapping[str, str]) -> dict[str, Node]:
         """The RDF terms the catalogue query ``name`` runs with: ``values`` typed by its

@@ -20,7 +20,6 @@ from escape_kg.cli.common import (
 )
 from escape_kg.config import Settings
 from escape_kg.paging import MAX_DIGITS, Page, paged
-from escape_kg.queries import find_query
 from escape_kg.rdf.namespaces import PREFIXES
 from escape_kg.store import DUMP_FORMATS, QueryResult
 
@@ -123,9 +122,7 @@ def query(
     page = Page(limit, offset)
     with open_kg(store, existing=True) as kg:
         if name is not None:
-            entry = find_query(kg.catalogue(), name)
-            bindings = kg.catalogue_bindings(name, values)
-            result = kg.query(paged(entry.text, page, name=repr(name)), bindings=bindings)
+            result = kg.run_named(name, values, page=page)
         else:
             assert query is not None
             result = kg.run_text(paged(_query_text(query), page), values)
