@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from _responses import Response
 from fastapi.testclient import TestClient
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 
@@ -46,18 +46,6 @@ NAME = PREFIXES + f'<{EX}person/1> foaf:name "Jane Doe" .'
 FAMILY_NAME = PREFIXES + f'<{EX}person/1> foaf:familyName "Doe" .'
 GIVEN_NAME = PREFIXES + f'<{EX}person/1> foaf:givenName "Jane" .'
 ME = URIRef(f"{EX}person/1")
-
-
-class Response(Protocol):
-    """What the tests read of a TestClient response (httpx's or httpx2's)."""
-
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-    @property
-    def text(self) -> str: ...
-    def json(self) -> Any: ...
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from _responses import Response
 from fastapi.testclient import TestClient
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
@@ -59,20 +60,6 @@ DATASET = f"""
 <{DATA3}> {{ <{DATA3}> a foaf:Document ; dc:title "data3" .
             <{DATA}carol> a foaf:Person ; foaf:name "Carol" . }}
 """.encode()
-
-
-class Response(Protocol):
-    """What the tests read of a TestClient response (httpx's or httpx2's)."""
-
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-    @property
-    def content(self) -> bytes: ...
-    @property
-    def text(self) -> str: ...
-    def json(self) -> Any: ...
 
 
 def make_kg(**settings: Any) -> KnowledgeGraph:

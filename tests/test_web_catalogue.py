@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
+from _responses import Response
 from fastapi.testclient import TestClient
 
 from escape_kg.api import KnowledgeGraph
@@ -34,16 +35,6 @@ GRAPH <https://example.org/evil> {
     ekg:searchWord "evil", "script", "alert" .
 }
 """
-
-
-class Response(Protocol):
-    """What these tests read of a TestClient response (its httpx flavour varies)."""
-
-    @property
-    def status_code(self) -> int: ...
-
-    @property
-    def text(self) -> str: ...
 
 
 def seeded() -> KnowledgeGraph:
